@@ -38,5 +38,7 @@ bench:
 run:
 	$(GO) run ./cmd/rootserver -listen 127.0.0.1:$(TCP_PORT)
 
+-include mk/*.mk
+
 clean:
 	rm -rf $(OUT)

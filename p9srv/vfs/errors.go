@@ -171,3 +171,16 @@ func AsError(err error) *Error {
 	}
 	return &Error{Kind: KindInternal, Msg: err.Error()}
 }
+
+// Console detail tags that are more specific than a Kind's default. The
+// console renders Error.Tag verbatim as detail=<tag>; 9P uses only the Kind.
+const (
+	TagDenied          = "denied"           // Permission: bad credentials or a forbidden action
+	TagInvalidRole     = "invalid-role"     // Invalid: unknown role label at attach
+	TagInvalidClaims   = "invalid-claims"   // Invalid (undecodable) or BufferFull (over manifest limits)
+	TagLifecycleDenied = "lifecycle-denied" // Permission; the tag is "lifecycle-denied state=<S>"
+	TagUnauthenticated = "unauthenticated"  // Permission: no session for a verb that needs one
+	TagScope           = "scope"            // Permission from a ticket scope: ERR <V> reason=policy path=<p> error=EPERM
+	TagLimit           = "limit"            // RateLimited from a ticket quota: ERR <V> reason=quota path=<p> error=ELIMIT
+	TagRootUnreachable = "root-unreachable" // Busy-like cut: ERR <V> reason=cut detail=root-unreachable
+)
