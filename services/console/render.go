@@ -51,7 +51,9 @@ func refusal(reason string, inner ...string) string {
 
 // okLine and errLine render ack lines. Verbs are at most 8 bytes and details
 // at most 128, so an ack always fits the 256-byte line limit.
-func okLine(verb, detail string) string  { return wire.Ack{OK: true, Verb: verb, Detail: detail}.String() }
+func okLine(verb, detail string) string {
+	return wire.Ack{OK: true, Verb: verb, Detail: detail}.String()
+}
 func errLine(verb, detail string) string { return wire.Ack{Verb: verb, Detail: detail}.String() }
 
 // kindRendering is the §6 table: the reason, the default detail tag and the
