@@ -1,0 +1,242 @@
+package virtio_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/cohesix/cohesix/netstack/virtio"
+	"github.com/cohesix/cohesix/netstack/virtio/virtiosim"
+)
+
+var testMAC = [6]byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
+
+func open(t testing.TB, dev *virtiosim.Device, opt virtio.NetOptions) *virtio.Net {
+	t.Helper()
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, opt)
+	if err != nil {
+		t.Fatalf("OpenNet: %v", err)
+	}
+	return n
+}
+
+func TestOpenNegotiates(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.Features |= 1<<0 | 1<<15 // CSUM, MRG_RXBUF: offered, must not be taken
+	n := open(t, dev, virtio.NetOptions{QueueSize: 100})
+	if got := n.MAC(); got != testMAC {
+		t.Errorf("MAC = %x, want %x", got, testMAC)
+	}
+	if got, want := dev.DriverFeatures(), uint64(virtio.FeatureVersion1|virtio.FeatureNetMAC); got != want {
+		t.Errorf("driver features = %#x, want %#x", got, want)
+	}
+	want := uint32(virtio.StatusAcknowledge | virtio.StatusDriver | virtio.StatusFeaturesOK | virtio.StatusDriverOK)
+	if got := dev.Status(); got != want {
+		t.Errorf("status = %#x, want %#x", got, want)
+	}
+	if rx, tx := n.QueueSizes(); rx != 64 || tx != 64 {
+		t.Errorf("queue sizes = %d,%d, want 64,64 (100 rounded down to a power of two)", rx, tx)
+	}
+	if got := n.Phys(); got != 0x0a003e00 {
+		t.Errorf("found at %#x, want last slot 0x0a003e00", got)
+	}
+	if dev.Err != nil {
+		t.Errorf("device saw a protocol error: %v", dev.Err)
+	}
+}
+
+func TestOpenFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*virtiosim.Device)
+		want  string
+	}{
+		{"legacy", func(d *virtiosim.Device) { d.Version = 1 }, "legacy"},
+		{"no version 1", func(d *virtiosim.Device) { d.Features = virtio.FeatureNetMAC }, "VERSION_1"},
+		{"no queues", func(d *virtiosim.Device) { d.QueueMax = 0 }, "not available"},
+		{"absent", func(d *virtiosim.Device) { d.Slot = 99 }, "no device"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := virtiosim.New(testMAC)
+			tc.setup(dev)
+			_, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{})
+			if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
+				t.Fatalf("OpenNet error = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMACFallback(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.Features = virtio.FeatureVersion1
+	fallback := [6]byte{2, 0, 0, 0, 0, 1}
+	n := open(t, dev, virtio.NetOptions{MAC: fallback})
+	if n.MAC() != fallback {
+		t.Errorf("MAC = %x, want the configured fallback %x", n.MAC(), fallback)
+	}
+}
+
+func frame(i, size int) []byte {
+	b := make([]byte, size)
+	for j := range b {
+		b[j] = byte(i + j)
+	}
+	return b
+}
+
+func TestTransmitReceive(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	n := open(t, dev, virtio.NetOptions{QueueSize: 8})
+	for i := 0; i < 20; i++ { // wraps both rings twice
+		f := frame(i, 60+i*70)
+		if err := n.Transmit(f); err != nil {
+			t.Fatalf("Transmit %d: %v", i, err)
+		}
+		n.Flush()
+		got := dev.TakeTx()
+		if len(got) != 1 || !bytes.Equal(got[0], f) {
+			t.Fatalf("wire saw %d frames, want frame %d", len(got), i)
+		}
+		if k, err := n.Reclaim(); k != 1 || err != nil {
+			t.Fatalf("Reclaim = %d, %v", k, err)
+		}
+		if !dev.Inject(f) {
+			t.Fatalf("Inject %d refused", i)
+		}
+		var rx [][]byte
+		if _, err := n.Receive(16, func(b []byte) { rx = append(rx, append([]byte(nil), b...)) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(rx) != 1 || !bytes.Equal(rx[0], f) {
+			t.Fatalf("received %d frames, want frame %d back", len(rx), i)
+		}
+	}
+	if dev.Err != nil {
+		t.Fatalf("device saw a protocol error: %v", dev.Err)
+	}
+	st := n.Stats()
+	if st.RxFrames != 20 || st.TxFrames != 20 {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestTxRingFull(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.HoldTx = true
+	n := open(t, dev, virtio.NetOptions{QueueSize: 4})
+	for i := 0; i < 4; i++ {
+		if err := n.Transmit(frame(i, 64)); err != nil {
+			t.Fatalf("Transmit %d: %v", i, err)
+		}
+	}
+	n.Flush()
+	if err := n.Transmit(frame(9, 64)); !errors.Is(err, virtio.ErrTxFull) {
+		t.Fatalf("Transmit on a full ring = %v, want ErrTxFull", err)
+	}
+	if k, _ := n.Reclaim(); k != 0 {
+		t.Fatalf("Reclaim before the device finished = %d", k)
+	}
+	dev.ProcessTx()
+	if k, _ := n.Reclaim(); k != 4 || n.TxFree() != 4 {
+		t.Fatalf("Reclaim = %d, free %d; want 4, 4", k, n.TxFree())
+	}
+	if got := len(dev.TakeTx()); got != 4 {
+		t.Fatalf("wire saw %d frames, want 4", got)
+	}
+	if err := n.Transmit(make([]byte, virtio.MaxFrame+1)); !errors.Is(err, virtio.ErrFrameSize) {
+		t.Fatalf("oversized Transmit = %v, want ErrFrameSize", err)
+	}
+}
+
+func TestRxBounded(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	n := open(t, dev, virtio.NetOptions{QueueSize: 8})
+	for i := 0; i < 10; i++ {
+		ok := dev.Inject(frame(i, 100))
+		if want := i < 8; ok != want {
+			t.Fatalf("Inject %d = %v, want %v (8 rx buffers)", i, ok, want)
+		}
+	}
+	if dev.RxDropped != 2 {
+		t.Errorf("device dropped %d, want 2", dev.RxDropped)
+	}
+	var got int
+	k, _ := n.Receive(3, func([]byte) { got++ })
+	if k != 3 || got != 3 || !n.Pending() {
+		t.Fatalf("Receive(3) = %d (%d delivered), pending %v", k, got, n.Pending())
+	}
+	n.Receive(100, func([]byte) { got++ })
+	if got != 8 || n.Pending() {
+		t.Fatalf("delivered %d, pending %v; want 8, false", got, n.Pending())
+	}
+}
+
+// TestMaliciousDevice plays a device that writes garbage into the used
+// rings; the driver must skip or refuse it without touching memory it does
+// not own.
+func TestMaliciousDevice(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		queue     int
+		idx       uint16
+		id, len   uint32
+		wantErr   bool
+		wantStats func(virtio.NetStats) bool
+	}{
+		{"rx id out of range", 0, 1, 1000, 100, false, func(s virtio.NetStats) bool { return s.BadUsedID == 1 }},
+		{"rx len too long", 0, 1, 0, 1 << 20, false, func(s virtio.NetStats) bool { return s.RxBadLength == 1 }},
+		{"rx len shorter than header", 0, 1, 0, 3, false, func(s virtio.NetStats) bool { return s.RxBadLength == 1 }},
+		{"rx index runs ahead", 0, 50, 0, 100, true, nil},
+		{"tx id never posted", 1, 1, 2, 0, false, func(s virtio.NetStats) bool { return s.BadUsedID == 1 }},
+		{"tx index runs ahead", 1, 9, 0, 0, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := virtiosim.New(testMAC)
+			n := open(t, dev, virtio.NetOptions{QueueSize: 8})
+			used := dev.Used(tc.queue)
+			putUint16(used[2:], tc.idx)
+			putUint32(used[4:], tc.id)
+			putUint32(used[8:], tc.len)
+			var err error
+			if tc.queue == 0 {
+				_, err = n.Receive(64, func([]byte) { t.Error("delivered a frame from a bad element") })
+			} else {
+				_, err = n.Reclaim()
+			}
+			if gotErr := err != nil; gotErr != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				if !errors.Is(n.Err(), virtio.ErrDeviceBroken) || !errors.Is(n.Transmit(frame(0, 64)), virtio.ErrDeviceBroken) {
+					t.Fatalf("driver kept trusting a broken device: %v", n.Err())
+				}
+				return
+			}
+			if !tc.wantStats(n.Stats()) {
+				t.Fatalf("stats = %+v", n.Stats())
+			}
+			if n.TxFree() > 8 {
+				t.Fatalf("tx free list grew to %d", n.TxFree())
+			}
+		})
+	}
+}
+
+func putUint16(b []byte, v uint16) { b[0], b[1] = byte(v), byte(v>>8) }
+func putUint32(b []byte, v uint32) {
+	for i := 0; i < 4; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+func ExampleOpenNet() {
+	dev := virtiosim.New(testMAC)
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%x at %#x\n", n.MAC(), n.Phys())
+	// Output: 525400123456 at 0xa003e00
+}

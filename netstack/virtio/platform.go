@@ -1,0 +1,49 @@
+package virtio
+
+// Region is a window of device registers mapped by the platform.
+//
+// Offsets are relative to the start of the window. Implementations perform
+// volatile, naturally aligned accesses of the stated width; the driver never
+// touches device memory any other way.
+type Region interface {
+	Read32(off uint32) uint32
+	Write32(off uint32, v uint32)
+	Read8(off uint32) uint8
+}
+
+// DMA is a block of memory the device can reach by physical address.
+//
+// Bytes is the CPU's view of the block; Phys is the address the device sees
+// for Bytes()[0]. The block must be at least 16-byte aligned (the virtqueue
+// descriptor table needs it) and must not move while the device owns it.
+type DMA interface {
+	Bytes() []byte
+	Phys() uint64
+}
+
+// Platform is everything the driver asks of the kernel below it: register
+// windows, device-visible memory, and a barrier ordering the two.
+//
+// kernel-glue implements it (identity-mapped memory on bare virt, seL4
+// frames and device untypeds in the root task); tests implement it over
+// ordinary memory with a simulated device.
+type Platform interface {
+	// MapMMIO maps size bytes of device registers at physical address phys.
+	MapMMIO(phys, size uint64) (Region, error)
+	// AllocDMA returns size bytes of zeroed, device-reachable memory.
+	AllocDMA(size int) (DMA, error)
+	// Barrier is a full memory barrier (DSB SY on arm64): every load and
+	// store before it, to DMA memory or registers, completes before any
+	// after it.
+	Barrier()
+}
+
+// window is a sub-range of a larger Region.
+type window struct {
+	r    Region
+	base uint32
+}
+
+func (w window) Read32(off uint32) uint32     { return w.r.Read32(w.base + off) }
+func (w window) Write32(off uint32, v uint32) { w.r.Write32(w.base+off, v) }
+func (w window) Read8(off uint32) uint8       { return w.r.Read8(w.base + off) }
