@@ -1,0 +1,111 @@
+// Command sel4-payload rewrites an upstream seL4 elfloader so that the
+// rootserver in its embedded CPIO archive is ours. kernel.elf and kernel.dtb
+// are kept; nothing upstream is patched or rebuilt.
+//
+//	sel4-payload -elfloader build/elfloader/elfloader -rootserver out/rootserver -o out/sel4/elfloader
+//	sel4-payload -elfloader IMAGE -list
+//	sel4-payload -elfloader IMAGE -extract rootserver -o rootserver.elf
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cohesix/cohesix/images/sel4"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sel4-payload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("sel4-payload", flag.ContinueOnError)
+	loaderPath := fs.String("elfloader", "", "upstream elfloader ELF (or a final image) with an embedded CPIO archive")
+	rootPath := fs.String("rootserver", "", "rootserver ELF to put in place of the archive's rootserver")
+	name := fs.String("name", "", "archive member name for the new rootserver (default: keep the old name)")
+	strip := fs.Bool("strip", false, "drop section headers, symbols and DWARF from the rootserver before embedding")
+	outPath := fs.String("o", "", "output file")
+	list := fs.Bool("list", false, "print the archive members and the estimated physical layout")
+	extract := fs.String("extract", "", "write the named archive member to -o")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *loaderPath == "" {
+		return fmt.Errorf("-elfloader is required")
+	}
+	raw, err := os.ReadFile(*loaderPath)
+	if err != nil {
+		return err
+	}
+	l, err := sel4.OpenElfloader(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *loaderPath, err)
+	}
+	switch {
+	case *list:
+		return printList(stdout, l)
+	case *extract != "":
+		m := l.Member(*extract)
+		if m == nil {
+			return fmt.Errorf("%s: no archive member %q", *loaderPath, *extract)
+		}
+		if *outPath == "" {
+			return fmt.Errorf("-extract needs -o")
+		}
+		return os.WriteFile(*outPath, m.Data, 0o644)
+	}
+	if *rootPath == "" || *outPath == "" {
+		return fmt.Errorf("-rootserver and -o are required (or use -list / -extract)")
+	}
+	rs, err := os.ReadFile(*rootPath)
+	if err != nil {
+		return err
+	}
+	if *strip {
+		if rs, err = sel4.StripELF(rs); err != nil {
+			return fmt.Errorf("%s: %w", *rootPath, err)
+		}
+	}
+	if err := l.ReplaceRootserver(rs, *name); err != nil {
+		return fmt.Errorf("%s: %w", *rootPath, err)
+	}
+	lay, err := l.Layout()
+	if err != nil {
+		return err
+	}
+	if err := lay.Fits(); err != nil {
+		return err
+	}
+	out, err := l.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*outPath, out, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sel4-payload: %s: rootserver %d bytes (archive %d of %d bytes), unpacks at %#x..%#x below the elfloader at %#x\n",
+		*outPath, len(rs), len(l.Archive.Encode()), l.Capacity(), lay.Rootserver.Min, lay.Rootserver.Max, lay.Limit)
+	return nil
+}
+
+func printList(w io.Writer, l *sel4.Elfloader) error {
+	fmt.Fprintf(w, "archive: %d of %d bytes used\n", len(l.Archive.Encode()), l.Capacity())
+	for _, e := range l.Archive.Entries {
+		fmt.Fprintf(w, "  %-20s %9d bytes mode %06o\n", e.Name, len(e.Data), e.Mode)
+	}
+	lay, err := l.Layout()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "layout (estimate; the elfloader decides at boot):\n")
+	fmt.Fprintf(w, "  kernel     %#x..%#x\n", lay.Kernel.Min, lay.Kernel.Max)
+	fmt.Fprintf(w, "  dtb        %#x..%#x\n", lay.DTB.Min, lay.DTB.Max)
+	fmt.Fprintf(w, "  rootserver %#x..%#x (%d bytes, entry %#x)\n", lay.Rootserver.Min, lay.Rootserver.Max, lay.Rootserver.Size(), lay.Rootserver.Entry)
+	fmt.Fprintf(w, "  elfloader  %#x (room left %d bytes)\n", lay.Limit, int64(lay.Limit)-int64(lay.HeadersPage+4096))
+	return lay.Fits()
+}
