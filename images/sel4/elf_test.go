@@ -81,9 +81,9 @@ func buildELF(entry uint64, segs []seg, syms map[string]uint64) []byte {
 		}
 		sh(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 		sh(1, 1, 0x7, segs[0].vaddr, offs[0], uint64(len(segs[0].data)), 0, 0, 16, 0) // .text
-		sh(7, 2, 0, 0, symOff, uint64(len(symtab)), 3, 1, 8, 24)                         // .symtab
-		sh(15, 3, 0, 0, strOff, uint64(len(strtab)), 0, 0, 1, 0)                         // .strtab
-		sh(23, 3, 0, 0, shstrOff, uint64(len(shstr)), 0, 0, 1, 0)                        // .shstrtab
+		sh(7, 2, 0, 0, symOff, uint64(len(symtab)), 3, 1, 8, 24)                      // .symtab
+		sh(15, 3, 0, 0, strOff, uint64(len(strtab)), 0, 0, 1, 0)                      // .strtab
+		sh(23, 3, 0, 0, shstrOff, uint64(len(shstr)), 0, 0, 1, 0)                     // .shstrtab
 		shnum, shstrndx = 5, 4
 	}
 	out := b.Bytes()
