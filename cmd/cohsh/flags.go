@@ -16,23 +16,23 @@ import (
 
 // options are cohsh's command-line flags, named as the reference cohsh names them.
 type options struct {
-	role, ticket                            string
-	mintTicket                              bool
-	ticketSubject, ticketConfig, ticketSec  string
-	script, check                           string
-	recordTrace, replayTrace, policy        string
-	poolControl, poolTelemetry              string
-	retryMax, retryBackoff, retryCeiling    string
-	retryTimeout, heartbeat                 string
-	transport                               string
-	mockSeedGPU                             bool
-	qemuBin, qemuOutDir, qemuGIC            string
-	qemuArgs                                multiFlag
-	verbose, tcpDebug, version              bool
-	tcpHost                                 string
-	tcpPort                                 int
-	authToken                               string
-	set                                     map[string]bool // flags given explicitly
+	role, ticket                           string
+	mintTicket                             bool
+	ticketSubject, ticketConfig, ticketSec string
+	script, check                          string
+	recordTrace, replayTrace, policy       string
+	poolControl, poolTelemetry             string
+	retryMax, retryBackoff, retryCeiling   string
+	retryTimeout, heartbeat                string
+	transport                              string
+	mockSeedGPU                            bool
+	qemuBin, qemuOutDir, qemuGIC           string
+	qemuArgs                               multiFlag
+	verbose, tcpDebug, version             bool
+	tcpHost                                string
+	tcpPort                                int
+	authToken                              string
+	set                                    map[string]bool // flags given explicitly
 }
 
 type multiFlag []string
