@@ -50,7 +50,9 @@ type Lease struct {
 	Priority uint8
 }
 
-var commandKeys = []string{"spawn", "kill", "bind", "mount", "budget"}
+// commandKeys name the commands; "budget" is a command on its own and a
+// field of spawn.
+var commandKeys = []string{"spawn", "kill", "bind", "mount"}
 
 func ctlError(format string, args ...any) error {
 	return &vfs.Error{Kind: vfs.Invalid, Op: "ctl", Path: "/queen/ctl", Msg: fmt.Sprintf(format, args...)}
@@ -72,6 +74,9 @@ func ParseCommand(line []byte) (Command, error) {
 			}
 			c.Op = k
 		}
+	}
+	if _, ok := obj["budget"]; ok && c.Op == "" {
+		c.Op = "budget"
 	}
 	if c.Op == "" {
 		return Command{}, ctlError("unknown command")

@@ -436,6 +436,21 @@ type file struct {
 	acc    access
 	snap   []byte
 	closed bool
+	// skew maps the caller's offsets of a stream onto stream offsets; it
+	// grows when the caller reads below the retained base.
+	skew uint64
+}
+
+// streamOff maps off for a stream whose oldest retained byte is at base.
+// A reader that started at 0 (or fell behind) jumps to the oldest retained
+// byte and keeps reading contiguously with off += n.
+func (f *file) streamOff(off, base uint64) uint64 {
+	abs := off + f.skew
+	if abs < base {
+		f.skew += base - abs
+		abs = base
+	}
+	return abs
 }
 
 func (f *file) check(op string) error {
@@ -453,7 +468,9 @@ func (f *file) check(op string) error {
 }
 
 // ReadAt follows io.ReaderAt: a short read returns io.EOF. Stream offsets
-// below the retained base read from the oldest retained byte.
+// below the retained base read from the oldest retained byte, and the handle
+// remembers the jump so that a sequential reader (off += n) sees each
+// retained byte once.
 func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 	if err := f.check("read"); err != nil {
 		return 0, err
@@ -469,16 +486,15 @@ func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 		}
 	case nodeLog:
 		base, data := f.s.h.log.snapshot()
-		if off < base {
-			off = base
-		}
-		if i := off - base; i < uint64(len(data)) {
+		if i := f.streamOff(off, base) - base; i < uint64(len(data)) {
 			n = copy(p, data[i:])
 		}
 	case nodeTelemetry:
-		n = f.n.w.ring.readAt(p, off)
+		r := f.n.w.ring
+		n = r.readAt(p, f.streamOff(off, r.base))
 	case nodeGPUFile:
-		n = f.n.gfile.readAt(p, off)
+		r := f.n.gfile.ring
+		n = r.readAt(p, f.streamOff(off, r.base))
 	}
 	if n > 0 {
 		if f.n.kind == nodeTelemetry && f.s.limited {
