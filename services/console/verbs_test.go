@@ -9,9 +9,11 @@ import (
 
 type platform struct{}
 
-func (platform) BootInfo() []string { return []string{"[bi] node_bits=12 empty=[0x0100..0x1000) ipc=0x0000000000400000"} }
-func (platform) Caps() []string     { return []string{"[caps] root=0x0002 ep=0x0101 uart=0x0102"} }
-func (platform) Mem() []string      { return []string{"[mem] untyped caps=40 ram_ut=30 device_ut=10", ""} }
+func (platform) BootInfo() []string {
+	return []string{"[bi] node_bits=12 empty=[0x0100..0x1000) ipc=0x0000000000400000"}
+}
+func (platform) Caps() []string { return []string{"[caps] root=0x0002 ep=0x0101 uart=0x0102"} }
+func (platform) Mem() []string  { return []string{"[mem] untyped caps=40 ram_ut=30 device_ut=10", ""} }
 
 type cacheLog struct{ asked int }
 
