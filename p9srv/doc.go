@@ -9,8 +9,11 @@
 //
 // What is enforced, and why:
 //
-//   - Version: only "9P2000.L"; any other string is answered Rversion
-//     "unknown" and the connection stays unversioned. msize is
+//   - Version: only 9P2000.L. The string "9P2000.L" or an extension of it
+//     ("9P2000.L.Google.7", which gVisor-derived clients such as
+//     hugelgupf/p9 ask for first) is answered "9P2000.L", as 9P lets a
+//     server answer with the base version it speaks; any other string is
+//     answered Rversion "unknown" and the connection stays unversioned. msize is
 //     min(client, Options.Msize <= 8192) and a client below MinMsize (512)
 //     gets EINVAL. Every other message before a successful Tversion is
 //     EINVAL. A Tversion clunks every fid and closes every session of the

@@ -137,7 +137,7 @@ func (c *conn) version(tag uint16, m *proto.TversionMsg) {
 	// A Tversion aborts everything the connection had.
 	c.resetFids()
 	c.msize = 0
-	if m.Version != proto.Version {
+	if !proto.SpeaksVersion(m.Version) {
 		c.reply(tag, &proto.RversionMsg{Msize: c.srv.opts.Msize, Version: proto.VersionUnknown})
 		return
 	}

@@ -143,7 +143,10 @@ func TestVersion(t *testing.T) {
 		{"smaller kept", 4096, "9P2000.L", 4096, "9P2000.L"},
 		{"9P2000 is unknown", 8192, "9P2000", 8192, "unknown"},
 		{"9P2000.u is unknown", 8192, "9P2000.u", 8192, "unknown"},
-		{"suffix is unknown", 8192, "9P2000.L.Google.7", 8192, "unknown"},
+		{"extension answered as base", 8192, "9P2000.L.Google.7", 8192, "9P2000.L"},
+		{"no dot is unknown", 8192, "9P2000.Lx", 8192, "unknown"},
+		{"trailing dot only", 8192, "9P2000.L.", 8192, "9P2000.L"},
+		{"empty is unknown", 8192, "", 8192, "unknown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClient(t, p9srv.Options{})

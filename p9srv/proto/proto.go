@@ -355,6 +355,14 @@ func appendQid(b []byte, q Qid) []byte {
 	return appendU64(b, q.Path)
 }
 
+// SpeaksVersion reports whether a client's Tversion string can be answered
+// with Version: exactly "9P2000.L", or an extension of it ("9P2000.L.<x>",
+// such as gVisor's "9P2000.L.Google.7"), which 9P lets a server answer with
+// the base version it speaks. Anything else is answered VersionUnknown.
+func SpeaksVersion(v string) bool {
+	return v == Version || (len(v) > len(Version) && v[:len(Version)+1] == Version+".")
+}
+
 // ValidName reports whether s is an acceptable walk component: non-empty,
 // at most 255 bytes, valid UTF-8, no NUL or '/', and not "." or "..".
 func ValidName(s string) (ok bool, why string) {
