@@ -1,6 +1,7 @@
 package p9srv
 
 import (
+	"io"
 	"strings"
 
 	"github.com/cohesix/cohesix/p9srv/proto"
@@ -343,7 +344,9 @@ func (c *conn) read(tag uint16, m *proto.TreadMsg) error {
 	start := len(c.out)
 	buf := c.out[start : start+proto.RreadHeader+int(count)]
 	n, err := f.file.ReadAt(buf[proto.RreadHeader:], m.Offset)
-	if err != nil {
+	// io.EOF with the last bytes (io.ReaderAt's contract) is data, not an
+	// error: 9P signals the end with a later zero-length read.
+	if err != nil && err != io.EOF {
 		return err
 	}
 	if n < 0 || n > int(count) {

@@ -118,7 +118,9 @@ const (
 // File is an opened node. Files are not safe for concurrent use; in the image
 // everything runs on one loop anyway.
 type File interface {
-	// ReadAt reads from a Read or Stream node. Stream nodes are read as the
+	// ReadAt reads from a Read or Stream node with io.ReaderAt's contract:
+	// it may return io.EOF together with the last bytes, and transports
+	// treat that io.EOF as the end of the data, not as an error. Stream nodes are read as the
 	// bytes currently retained; offsets below the retained base return the
 	// oldest retained bytes (see Stat.Size for the total ever written).
 	ReadAt(p []byte, off uint64) (int, error)
