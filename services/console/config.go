@@ -26,6 +26,14 @@ type Hive interface {
 	LogLines() []LogLine
 }
 
+// PressureNoter is implemented by a Hive that keeps the /proc/pressure
+// counters: the console reports the class (policy, quota, busy, cut) of
+// every refusal it produces itself, such as unauthenticated, a cut or a
+// parse error. Refusals rendered from Hive errors are not reported again.
+type PressureNoter interface {
+	NotePressure(class string)
+}
+
 // Platform supplies the bi/caps/mem lines on a platform that has them (the
 // seL4 root task); nil in the hosted and bare embeddings, where the verbs
 // answer `ERR <ack> reason=policy detail=unavailable`. Each line should

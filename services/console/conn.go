@@ -453,7 +453,7 @@ func latin1(b []byte) string {
 }
 
 func (s *Server) parseErr(c *conn, e parseError) {
-	c.emit(errLine("PARSE", refusal("policy", "detail=", string(e))))
+	s.refuse(c, errLine("PARSE", refusal("policy", "detail=", string(e))))
 }
 
 // handleLine parses and executes one request line.

@@ -61,7 +61,7 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 	case verbBootInfo, verbCaps, verbMem:
 		p := s.cfg.Platform
 		if p == nil {
-			c.emit(errLine(ack, refusal("policy", "detail=", "unavailable")))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", "unavailable")))
 			return
 		}
 		var lines []string
@@ -76,7 +76,7 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		s.emitInfo(c, ack, lines)
 	case verbCacheLog:
 		if s.cfg.CacheLog == nil {
-			c.emit(errLine(ack, refusal("policy", "detail=", "unsupported")))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", "unsupported")))
 			return
 		}
 		n := maxStreamLines
@@ -88,20 +88,20 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		c.emit(okLine(ack, "reply=pong"))
 		c.emit("PONG")
 	case verbTest:
-		c.emit(errLine(ack, refusal("policy", "detail=", "host-only")))
+		s.refuse(c, errLine(ack, refusal("policy", "detail=", "host-only")))
 	case verbNetTest:
 		switch {
 		case s.cfg.Net == nil:
-			c.emit(errLine(ack, refusal("policy", "detail=", "unsupported")))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", "unsupported")))
 		case !s.cfg.Net.NetTest():
-			c.emit(errLine(ack, refusal("policy", "detail=", "net-disabled")))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", "net-disabled")))
 		default:
 			c.emit(okLine(ack, ""))
 			c.emit("[net-selftest] triggered")
 		}
 	case verbNetStats:
 		if s.cfg.Net == nil {
-			c.emit(errLine(ack, refusal("policy", "detail=", "unsupported")))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", "unsupported")))
 			return
 		}
 		s.emitInfo(c, ack, s.cfg.Net.NetStats())
@@ -118,7 +118,7 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		s.attach(c, cmd)
 	case verbLog:
 		if !s.isQueen(c) {
-			c.emit(ErrLine(ack, "", errUnauth))
+			s.refuse(c, ErrLine(ack, "", errUnauth))
 			return
 		}
 		s.tail(c, ack, queenLog, "")
@@ -126,7 +126,7 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		s.namespaceVerb(c, cmd)
 	case verbSpawn:
 		if !s.isQueen(c) {
-			c.emit(ErrLine(ack, "", errUnauth))
+			s.refuse(c, ErrLine(ack, "", errUnauth))
 			return
 		}
 		c.emit(okLine(ack, details("payload=", cmd.arg)))
@@ -135,7 +135,7 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		}
 	case verbKill:
 		if !s.isQueen(c) {
-			c.emit(ErrLine(ack, "", errUnauth))
+			s.refuse(c, ErrLine(ack, "", errUnauth))
 			return
 		}
 		c.emit(okLine(ack, details("id=", cmd.arg)))
@@ -144,6 +144,21 @@ func (s *Server) exec(c *conn, cmd command, now time.Time) {
 		if err := appendTo(c.session, queenCtl, payload); err != nil {
 			c.emit(ErrLine(ack, "", err))
 		}
+	}
+}
+
+// refuse sends an ERR line the console produced itself (not one rendered
+// from a Hive error, which the Hive has already counted) and reports its
+// reason to the Hive's pressure counters when it keeps them.
+func (s *Server) refuse(c *conn, line string) {
+	c.emit(line)
+	p, ok := s.hive.(PressureNoter)
+	if !ok {
+		return
+	}
+	if a, ok := wire.ParseAck(line); ok && strings.HasPrefix(a.Detail, "reason=") {
+		class, _, _ := strings.Cut(a.Detail[len("reason="):], " ")
+		p.NotePressure(class)
 	}
 }
 
@@ -197,17 +212,17 @@ func (s *Server) attach(c *conn, cmd command) {
 func (s *Server) namespaceVerb(c *conn, cmd command) {
 	ack := cmd.verb.ack()
 	if c.session == nil {
-		c.emit(ErrLine(ack, "", errUnauth))
+		s.refuse(c, ErrLine(ack, "", errUnauth))
 		return
 	}
 	if !s.hive.RootReachable() {
-		c.emit(ErrLine(ack, "", errCut))
+		s.refuse(c, ErrLine(ack, "", errCut))
 		return
 	}
 	path := cmd.arg
 	parts, ok := splitPath(path)
 	if !ok {
-		c.emit(ErrLine(ack, path, errInvalidPath))
+		s.refuse(c, ErrLine(ack, path, errInvalidPath))
 		return
 	}
 	switch cmd.verb {
@@ -219,7 +234,7 @@ func (s *Server) namespaceVerb(c *conn, cmd command) {
 		s.ls(c, path, parts)
 	case verbEcho:
 		if c.session.Role() != vfs.RoleQueen && !strings.HasPrefix(path, "/bus/") && !strings.HasPrefix(path, "/lora/") {
-			c.emit(errLine(ack, refusal("policy", "detail=", vfs.TagDenied)))
+			s.refuse(c, errLine(ack, refusal("policy", "detail=", vfs.TagDenied)))
 			return
 		}
 		if err := appendTo(c.session, path, []byte(cmd.rest)); err != nil {
@@ -267,7 +282,7 @@ func (s *Server) tailParts(c *conn, ack, path string, parts []string, okDetail s
 		return
 	}
 	if st.Mode&vfs.Stream == 0 {
-		c.emit(errLine(ack, refusal("policy", "detail=", "invalid-path", " path=", path)))
+		s.refuse(c, errLine(ack, refusal("policy", "detail=", "invalid-path", " path=", path)))
 		return
 	}
 	// Read only the newest bytes that can hold 64 lines; the first line of
@@ -291,7 +306,7 @@ func (s *Server) tailParts(c *conn, ack, path string, parts []string, okDetail s
 	lines := textLines(data)
 	lines = lines[max(0, len(lines)-maxStreamLines):]
 	if !linesFit(lines) {
-		c.emit(ErrLine(ack, path, errStreamFull))
+		s.refuse(c, ErrLine(ack, path, errStreamFull))
 		return
 	}
 	c.emit(okLine(ack, details(okDetail)))
@@ -312,7 +327,7 @@ func (s *Server) cat(c *conn, path string, parts []string) {
 		return
 	}
 	if st.Mode&vfs.Read == 0 {
-		c.emit(ErrLine(ack, path, errInvalidPath))
+		s.refuse(c, ErrLine(ack, path, errInvalidPath))
 		return
 	}
 	if path == queenLog {
@@ -340,7 +355,7 @@ func (s *Server) cat(c *conn, path string, parts []string) {
 		lines = b64Lines(data)
 	}
 	if len(data) > maxStreamBytes || len(lines) > maxStreamLines || !linesFit(lines) {
-		c.emit(ErrLine(ack, path, errStreamFull))
+		s.refuse(c, ErrLine(ack, path, errStreamFull))
 		return
 	}
 	c.emit(okLine(ack, details("path=", path, " data=", catSummary(path, lines))))
@@ -360,12 +375,12 @@ func (s *Server) ls(c *conn, path string, parts []string) {
 		return
 	}
 	if len(ents) > maxStreamLines {
-		c.emit(ErrLine(ack, path, errStreamFull))
+		s.refuse(c, ErrLine(ack, path, errStreamFull))
 		return
 	}
 	for _, e := range ents {
 		if len(e.Name) > wire.MaxLine || strings.TrimSpace(e.Name) == "" {
-			c.emit(ErrLine(ack, path, errStreamFull))
+			s.refuse(c, ErrLine(ack, path, errStreamFull))
 			return
 		}
 	}
