@@ -60,7 +60,6 @@ func inProcess(b *testing.B) (consoleAddr, ninepAddr string) {
 	return ln.Addr(), ln9.Addr()
 }
 
-
 func BenchmarkConsolePingTCP(b *testing.B) {
 	addr, _ := inProcess(b)
 	conn, err := net.Dial("tcp", addr)
