@@ -23,6 +23,7 @@ type Limits struct {
 	LogLines           int // /log/queen.log ring
 	MaxLogLineBytes    int // a longer line appended to the log is BufferFull
 	ShardBits          int // 8 => labels 00..ff
+	GPUFileBytes       int // each mock GPU ctl/lease/status file
 
 	// Ticket claims bounds (§3.5 step 6).
 	MaxScopes          int
@@ -108,6 +109,7 @@ func DefaultConfig() Config {
 			LogLines:           128,
 			MaxLogLineBytes:    256,
 			ShardBits:          8,
+			GPUFileBytes:       4096,
 			MaxScopes:          8,
 			MaxScopePathBytes:  128,
 			MaxScopeRatePerSec: 64,

@@ -8,9 +8,6 @@ import (
 	"github.com/cohesix/cohesix/p9srv/vfs"
 )
 
-// gpuFileBytes bounds each mock GPU file; older records are overwritten.
-const gpuFileBytes = 4096
-
 // gpuFile is an appendable, readable record file of the mock provider.
 type gpuFile struct {
 	ring *byteRing
@@ -44,7 +41,7 @@ type gpuDev struct {
 	ctl, lease, status *gpuFile
 }
 
-func newGPUDev(g GPU) *gpuDev {
+func newGPUDev(g GPU, fileBytes int) *gpuDev {
 	info, _ := json.MarshalIndent(struct {
 		ID             string `json:"id"`
 		Name           string `json:"name"`
@@ -56,9 +53,9 @@ func newGPUDev(g GPU) *gpuDev {
 	d := &gpuDev{
 		cfg:    g,
 		info:   append(info, '\n'),
-		ctl:    &gpuFile{ring: newByteRing(gpuFileBytes)},
-		lease:  &gpuFile{ring: newByteRing(gpuFileBytes), jsonOnly: true},
-		status: &gpuFile{ring: newByteRing(gpuFileBytes), jsonOnly: true},
+		ctl:    &gpuFile{ring: newByteRing(fileBytes)},
+		lease:  &gpuFile{ring: newByteRing(fileBytes), jsonOnly: true},
+		status: &gpuFile{ring: newByteRing(fileBytes), jsonOnly: true},
 	}
 	d.ctl.ring.push([]byte("LEASE " + g.ID + "\n"))
 	return d

@@ -12,10 +12,13 @@ package ninedoor
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/cohesix/cohesix/p9srv/vfs"
+	"github.com/cohesix/cohesix/services/pump"
 )
 
 type rootState struct {
@@ -55,7 +58,10 @@ type Hive struct {
 	pressureCounts map[string]uint64
 }
 
-var _ vfs.Attacher = (*Hive)(nil)
+var (
+	_ vfs.Attacher = (*Hive)(nil)
+	_ pump.Task    = (*Hive)(nil)
+)
 
 // New validates cfg and boots a hive in BOOTING; the first Poll brings it ONLINE.
 func New(cfg Config) (*Hive, error) {
@@ -65,7 +71,7 @@ func New(cfg Config) (*Hive, error) {
 	l := cfg.Limits
 	switch {
 	case l.MaxWorkers < 1, l.MaxSessions < 1, l.MaxBinds < 0, l.TelemetryRingBytes < 1, l.LogLines < 1,
-		l.MaxLogLineBytes < 1, l.ShardBits < 0, l.ShardBits > 16:
+		l.MaxLogLineBytes < 1, l.ShardBits < 0, l.ShardBits > 16, len(cfg.GPUs) > 0 && l.GPUFileBytes < 256:
 		return nil, fmt.Errorf("ninedoor: bad limits %+v", l)
 	}
 	if cfg.Throttle.WindowLimit < 1 || cfg.Throttle.Base <= 0 || cfg.Throttle.ScopeRateSpan <= 0 {
@@ -94,7 +100,7 @@ func New(cfg Config) (*Hive, error) {
 		if g.ID == "" || g.ID == "bridge" || strings.ContainsAny(g.ID, "/\"\\") {
 			return nil, fmt.Errorf("ninedoor: bad GPU id %q", g.ID)
 		}
-		h.gpus = append(h.gpus, newGPUDev(g))
+		h.gpus = append(h.gpus, newGPUDev(g, l.GPUFileBytes))
 	}
 	h.log.add(LogLine{Text: FirstLogLine})
 	h.Logf("ninedoor boot manifest.schema=%s profile=%s workers.max=%d", cfg.ManifestSchema, cfg.ManifestProfile, l.MaxWorkers)
@@ -185,6 +191,27 @@ func reasonOf(err error) string {
 		return e.Tag
 	}
 	return strings.ToLower(e.Kind.String())
+}
+
+// TestsFrom reads the *.coh scripts of dir in fsys, for Config.Tests (the
+// rootserver passes images/rootfs.FS and "proc/tests").
+func TestsFrom(fsys fs.FS, dir string) (map[string][]byte, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".coh") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = b
+	}
+	return out, nil
 }
 
 // Workers returns the live worker ids in spawn order.

@@ -142,7 +142,9 @@ func (s *session) deny(op string, path []string, err error) error {
 	}
 	s.h.pressure(e)
 	switch e.Kind {
-	case vfs.Permission, vfs.RateLimited, vfs.Expired, vfs.BufferFull, vfs.Busy, vfs.Closed:
+	case vfs.Permission, vfs.RateLimited, vfs.Expired, vfs.BufferFull, vfs.Busy:
+		// Closed is not audited: a client hammering a revoked session
+		// would otherwise flush the log.
 		s.h.Logf("audit denied session=%d role=%s op=%s path=%s reason=%s", s.id, s.role, op, e.Path, reasonOf(e))
 	}
 	return e
