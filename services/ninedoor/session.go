@@ -26,7 +26,8 @@ type rateWindow struct {
 type access uint8
 
 const (
-	accessRead access = iota
+	accessStat access = iota // metadata only: walks and stats
+	accessRead
 	accessWrite
 )
 
@@ -166,7 +167,13 @@ func (s *session) begin(path []string, acc access, counted bool) ([]string, erro
 		s.h.root.lastSeen = now
 	}
 	if s.claims != nil && len(s.claims.Scopes) > 0 {
-		if err := s.checkScope(path, acc, counted, now); err != nil {
+		var err error
+		if acc == accessStat {
+			err = s.checkStatScope(path)
+		} else {
+			err = s.checkScope(path, acc, counted, now)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -178,6 +185,18 @@ func (s *session) begin(path []string, acc access, counted bool) ([]string, erro
 		s.ops++
 	}
 	return s.rewrite(path), nil
+}
+
+// checkStatScope lets a scoped session stat (and so walk to) any node a
+// scope covers, whatever its verb, and the directories above the scopes.
+func (s *session) checkStatScope(path []string) error {
+	for _, sc := range s.claims.Scopes {
+		p, err := parsePathLoose(sc.Path)
+		if err == nil && (hasPrefix(path, p) || hasPrefix(p, path)) {
+			return nil
+		}
+	}
+	return &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagScope, Msg: "no scope covers the path"}
 }
 
 func (s *session) checkScope(path []string, acc access, counted bool, now time.Time) error {
@@ -327,7 +346,7 @@ func equalPath(a, b []string) bool { return len(a) == len(b) && hasPrefix(a, b) 
 
 // Stat resolves path through the mount table.
 func (s *session) Stat(path []string) (vfs.Stat, error) {
-	canon, err := s.begin(path, accessRead, false)
+	canon, err := s.begin(path, accessStat, false)
 	if err != nil {
 		return vfs.Stat{}, s.deny("stat", path, err)
 	}

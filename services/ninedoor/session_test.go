@@ -129,8 +129,16 @@ func TestScopedQueen(t *testing.T) {
 	}
 	_, err = readAll(q, "/shard/13/worker/worker-1/telemetry")
 	wantErr(t, "read of write-only scope", err, vfs.Permission, vfs.TagScope)
+	// Stat (a 9P walk) needs a scope of any verb, or to lie above one.
+	for _, p := range []string{"/", "/shard/13/worker/worker-1/telemetry", "/queen/ctl", "/log"} {
+		if _, err := q.Stat(split(p)); err != nil {
+			t.Errorf("stat %s: %v", p, err)
+		}
+	}
 	_, err = q.Stat(split("/proc/boot"))
 	wantErr(t, "stat outside scopes", err, vfs.Permission, vfs.TagScope)
+	_, err = q.List(nil)
+	wantErr(t, "ls / outside read scopes", err, vfs.Permission, vfs.TagScope)
 	f.wantLog("audit denied session=1 role=queen op=open path=/log/queen.log reason=scope")
 	f.wantLog("audit denied session=1 role=queen op=open path=/log/queen.log reason=limit")
 }
