@@ -240,6 +240,28 @@ func TestRingWrapAndReject(t *testing.T) {
 	}
 }
 
+func TestHeartbeatWrapDoesNotFloodLog(t *testing.T) {
+	f := newFixture(t)
+	q := f.queen()
+	f.mustEcho(q, "/queen/ctl", `{"spawn":"heartbeat"}`)
+	for i := 0; i < 200; i++ { // ~36-byte records: the 1024-byte ring wraps about every 28 ticks
+		f.advance(time.Second)
+	}
+	n := 0
+	for _, l := range f.h.LogLines() {
+		if strings.HasPrefix(l.Text, "telemetry ring wrap") {
+			n++
+		}
+	}
+	if n < 2 || n > 8 {
+		t.Fatalf("%d wrap lines for 200 ticks, want one per ring cycle", n)
+	}
+	got := f.mustRead(q, "/worker/worker-1/telemetry")
+	if !strings.HasSuffix(got, "{\"tick\":200,\"ts_ms\":"+itoa(unixMs(f.clock.t))+"}\n") {
+		t.Fatalf("ring tail %q", got[len(got)-40:])
+	}
+}
+
 func TestLifecycle(t *testing.T) {
 	f := newFixture(t)
 	q := f.queen()

@@ -35,6 +35,9 @@ type worker struct {
 	ops      uint64    // telemetry records appended
 	gpuID    string
 	dead     bool
+
+	wrapped      bool   // the ring has wrapped and that was logged
+	unloggedDrop uint64 // bytes overwritten since the last wrap line
 }
 
 // ShardLabel is the shard of a worker id: the first bits of SHA-256(id)
@@ -174,7 +177,13 @@ func (h *Hive) appendTelemetry(w *worker, p []byte) error {
 	}
 	w.ops++
 	if dropped := w.ring.push(rec); dropped > 0 {
-		h.logUser(fmt.Sprintf("telemetry ring wrap dropped_bytes=%d new_base=%d", dropped, w.ring.base))
+		// The first wrap is logged at once, later ones once per ring's worth
+		// of dropped bytes: a ticking worker must not flush the queen log.
+		w.unloggedDrop += uint64(dropped)
+		if !w.wrapped || w.unloggedDrop >= uint64(w.ring.capacity()) {
+			h.logUser(fmt.Sprintf("telemetry ring wrap dropped_bytes=%d new_base=%d", w.unloggedDrop, w.ring.base))
+			w.wrapped, w.unloggedDrop = true, 0
+		}
 	}
 	return nil
 }
