@@ -656,4 +656,34 @@ func UIProviders() UIProvidersConfig {
 {{- end}}
 	}
 }
+
+// HardwareDevice is one declared hardware binding of a physical profile.
+type HardwareDevice struct {
+	Kind       string // "uart", "net", "tpm" or "rtc"
+	Name       string
+	Compatible string
+}
+
+// HardwareConfig is the hardware of a physical (uefi-aarch64) profile; it
+// is empty on virtual profiles.
+type HardwareConfig struct {
+	SecureBoot           bool
+	Devices              []HardwareDevice
+	AttestationEnabled   bool
+	AttestationMechanism string // "tpm" or "dice"
+}
+
+// Hardware returns the declared hardware (hw.*).
+func Hardware() HardwareConfig {
+	return HardwareConfig{
+		SecureBoot: {{.M.HW.SecureBoot}},
+		Devices: []HardwareDevice{
+{{- range .M.HW.Devices}}
+			{Kind: {{q .Kind}}, Name: {{q .Name}}, Compatible: {{q .Compatible}}},
+{{- end}}
+		},
+		AttestationEnabled:   {{.M.HW.Attestation.Enabled}},
+		AttestationMechanism: {{q .M.HW.Attestation.Mechanism}},
+	}
+}
 `

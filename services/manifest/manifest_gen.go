@@ -560,3 +560,29 @@ func UIProviders() UIProvidersConfig {
 		UpdatesStatus:       true,
 	}
 }
+
+// HardwareDevice is one declared hardware binding of a physical profile.
+type HardwareDevice struct {
+	Kind       string // "uart", "net", "tpm" or "rtc"
+	Name       string
+	Compatible string
+}
+
+// HardwareConfig is the hardware of a physical (uefi-aarch64) profile; it
+// is empty on virtual profiles.
+type HardwareConfig struct {
+	SecureBoot           bool
+	Devices              []HardwareDevice
+	AttestationEnabled   bool
+	AttestationMechanism string // "tpm" or "dice"
+}
+
+// Hardware returns the declared hardware (hw.*).
+func Hardware() HardwareConfig {
+	return HardwareConfig{
+		SecureBoot:           false,
+		Devices:              []HardwareDevice{},
+		AttestationEnabled:   false,
+		AttestationMechanism: "",
+	}
+}
