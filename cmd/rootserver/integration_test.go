@@ -286,3 +286,45 @@ func TestMain9PIsOffByDefault(t *testing.T) {
 		t.Fatalf("9P listener %s started without -9p", s.ninep)
 	}
 }
+
+// TestBootLogOrder checks the boot log against the reference order of
+// milestone 8b: banner, manifest fingerprint and key fields, mounts, then
+// ticket registration, with the fingerprint /proc/boot also serves.
+func TestBootLogOrder(t *testing.T) {
+	s := startServer(t, false)
+	out := s.stderr.String()
+	order := []string{
+		"[cohesix:root-task] Cohesix boot: root-task online",
+		"[cohesix:root-task] manifest.schema=1.5",
+		"[cohesix:root-task] manifest.profile=",
+		"[cohesix:root-task] manifest.sha256=",
+		"[cohesix:root-task] manifest.tickets=5",
+		"[cohesix:root-task] manifest.secure9p.msize=8192",
+		"[cohesix:root-task] manifest.secure9p.walk_depth=8",
+		"[cohesix:root-task] telemetry.ring_bytes_per_worker=1024",
+		"[cohesix:root-task] event_pump.fds=serial,timer,ipc,net-console,ninedoor",
+		"[cohesix:root-task] [manifest] mount service=logs target=/log",
+		"[cohesix:root-task] [manifest] ticket role=queen source=generated",
+		"[cohesix:root-task] [manifest] ticket role=worker-lora source=generated",
+	}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(out[at:], want)
+		if i < 0 {
+			t.Fatalf("boot log lacks %q after offset %d:\n%s", want, at, out)
+		}
+		at += i + len(want)
+	}
+	c := attachedQueen(t, s)
+	c.send("CAT /proc/boot")
+	c.recv()
+	var sha string
+	for _, l := range c.until("END") {
+		if v, ok := strings.CutPrefix(l, "manifest.sha256="); ok {
+			sha = v
+		}
+	}
+	if sha == "" || !strings.Contains(out, "manifest.sha256="+sha+"\n") {
+		t.Fatalf("/proc/boot fingerprint %q differs from the boot log:\n%s", sha, out)
+	}
+}

@@ -52,6 +52,12 @@ func run(listen, ninep string, serial bool, token string) error {
 	if err != nil {
 		return err
 	}
+	// The boot log goes where the serial console is, as in the image.
+	bootOut := os.Stderr
+	if serial {
+		bootOut = os.Stdout
+	}
+	writeBootLog(bootOut, "hosted")
 	sys, err := newSystem(hosted.Clock{}, loop, opts)
 	if err != nil {
 		return err
