@@ -25,10 +25,11 @@ type rateWindow struct {
 
 type access uint8
 
+// Access bits; zero is metadata only (walks and stats).
 const (
-	accessStat access = iota // metadata only: walks and stats
-	accessRead
-	accessWrite
+	accessStat  access = 0
+	accessRead  access = 1 << 0
+	accessWrite access = 1 << 1
 )
 
 // session is one attached principal. Everything it does goes through begin,
@@ -212,7 +213,7 @@ func (s *session) checkScope(path []string, acc access, counted bool, now time.T
 		return &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagScope, Msg: "no scope covers the path"}
 	}
 	sc := s.claims.Scopes[best]
-	if acc == accessRead && !sc.Verb.AllowsRead() || acc == accessWrite && !sc.Verb.AllowsWrite() {
+	if acc&accessRead != 0 && !sc.Verb.AllowsRead() || acc&accessWrite != 0 && !sc.Verb.AllowsWrite() {
 		return &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagScope, Msg: "scope is " + sc.Verb.String()}
 	}
 	if counted && sc.RatePerSec > 0 {
@@ -392,14 +393,18 @@ func (s *session) List(path []string) ([]vfs.Stat, error) {
 	return out, nil
 }
 
-// Open opens a node for reading (Read or Stream) or appending (Append).
+// Open opens a node for reading (Read or Stream), appending (Append) or
+// both (9P's ORDWR on a Read|Append node).
 func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
-	acc := accessRead
-	if flags&vfs.OpenAppend != 0 {
-		acc = accessWrite
+	if flags == 0 || flags&^(vfs.OpenRead|vfs.OpenAppend) != 0 {
+		return nil, s.deny("open", path, &vfs.Error{Kind: vfs.Invalid, Msg: "open for read and/or append"})
 	}
-	if flags == 0 || flags&^(vfs.OpenRead|vfs.OpenAppend) != 0 || flags == vfs.OpenRead|vfs.OpenAppend {
-		return nil, s.deny("open", path, &vfs.Error{Kind: vfs.Invalid, Msg: "open read or append"})
+	var acc access
+	if flags&vfs.OpenRead != 0 {
+		acc |= accessRead
+	}
+	if flags&vfs.OpenAppend != 0 {
+		acc |= accessWrite
 	}
 	canon, err := s.begin(path, acc, true)
 	if err != nil {
@@ -409,19 +414,7 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 	if err != nil {
 		return nil, s.deny("open", path, err)
 	}
-	telemetry := n.kind == nodeTelemetry
-	switch acc {
-	case accessRead:
-		if n.mode&(vfs.Read|vfs.Stream) == 0 {
-			return nil, s.deny("open", path, &vfs.Error{Kind: vfs.NotFound, Msg: "not readable"})
-		}
-		if telemetry && s.limited {
-			if s.resumes >= s.resumesLimit {
-				return nil, s.deny("open", path, &vfs.Error{Kind: vfs.RateLimited, Tag: vfs.TagLimit, Msg: "cursor resumes exhausted"})
-			}
-			s.resumes++
-		}
-	case accessWrite:
+	if acc&accessWrite != 0 {
 		if n.mode&vfs.Append == 0 {
 			return nil, s.deny("open", path, &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagDenied, Msg: "read-only"})
 		}
@@ -429,8 +422,19 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 			return nil, s.deny("open", path, err)
 		}
 	}
+	if acc&accessRead != 0 {
+		if n.mode&(vfs.Read|vfs.Stream) == 0 {
+			return nil, s.deny("open", path, &vfs.Error{Kind: vfs.NotFound, Msg: "not readable"})
+		}
+		if n.kind == nodeTelemetry && s.limited {
+			if s.resumes >= s.resumesLimit {
+				return nil, s.deny("open", path, &vfs.Error{Kind: vfs.RateLimited, Tag: vfs.TagLimit, Msg: "cursor resumes exhausted"})
+			}
+			s.resumes++
+		}
+	}
 	f := &file{s: s, n: n, path: path, acc: acc}
-	if acc == accessRead && n.kind == nodeStatic {
+	if acc&accessRead != 0 && n.kind == nodeStatic {
 		f.snap = n.content()
 	}
 	s.files[f] = struct{}{}
@@ -496,7 +500,7 @@ func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 	if err := f.check("read"); err != nil {
 		return 0, err
 	}
-	if f.acc != accessRead {
+	if f.acc&accessRead == 0 {
 		return 0, f.s.deny("read", f.path, &vfs.Error{Kind: vfs.Invalid, Msg: "file opened for append"})
 	}
 	var n int
@@ -539,7 +543,7 @@ func (f *file) Append(p []byte) (int, error) {
 	if err := f.check("append"); err != nil {
 		return 0, err
 	}
-	if f.acc != accessWrite {
+	if f.acc&accessWrite == 0 {
 		return 0, f.s.deny("append", f.path, &vfs.Error{Kind: vfs.Invalid, Msg: "file opened for read"})
 	}
 	if !utf8.Valid(p) {

@@ -358,7 +358,26 @@ func TestCloseFile(t *testing.T) {
 	wantErr(t, "read after close", err, vfs.Closed, "")
 	wantErr(t, "double close", fl.Close(), vfs.Closed, "")
 	_, err = q.Open(split("/proc/boot"), vfs.OpenRead|vfs.OpenAppend)
-	wantErr(t, "read+append", err, vfs.Invalid, "")
+	wantErr(t, "read+append of a read-only file", err, vfs.Permission, vfs.TagDenied)
+	_, err = q.Open(split("/proc/boot"), 0)
+	wantErr(t, "no flags", err, vfs.Invalid, "")
+	// ORDWR on the queen log reads and appends through one handle.
+	rw, err := q.Open(split("/log/queen.log"), vfs.OpenRead|vfs.OpenAppend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.Append([]byte("rw-line")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<14)
+	n, _ := rw.ReadAt(buf, 0)
+	if !strings.HasSuffix(string(buf[:n]), "rw-line\n") {
+		t.Fatalf("read back %q", buf[:n])
+	}
+	ro, _ := q.Open(split("/log/queen.log"), vfs.OpenRead)
+	if _, err := ro.Append([]byte("x")); vfs.KindOf(err) != vfs.Invalid {
+		t.Fatalf("append on a read handle: %v", err)
+	}
 }
 
 func TestSessionTableFull(t *testing.T) {
