@@ -187,6 +187,9 @@ func (c *conn) attach(tag uint16, m *proto.TattachMsg) error {
 		return err
 	}
 	c.sessions++
+	if sess.Role() != vfs.RoleQueen {
+		c.workers++
+	}
 	c.srv.stats.SessionsTotal++
 	f := &fid{att: &attachment{sess: sess, refs: 1}, mode: st.Mode, qid: qidOf(st)}
 	c.fids[m.Fid] = f

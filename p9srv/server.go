@@ -93,9 +93,11 @@ func (o Options) withDefaults() Options {
 type Stats struct {
 	Conns         int    // connections open now
 	Sessions      int    // attached vfs sessions open now
+	Workers       int    // of which have a worker role
 	SessionsTotal uint64 // successful attaches ever
 	// Outstanding is requests decoded whose replies are not yet fully
-	// written; OutstandingLimit is MaxTags times the connections open.
+	// written; OutstandingLimit is the most there can be, MaxTags times
+	// MaxConns.
 	Outstanding      int
 	OutstandingLimit int
 	Requests         uint64 // frames decoded
@@ -141,14 +143,24 @@ func (s *Server) AddConn(c io.ReadWriteCloser) error {
 func (s *Server) Stats() Stats {
 	st := s.stats
 	st.Conns = len(s.conns)
-	st.Sessions = 0
-	st.Outstanding = 0
+	st.Sessions, st.Workers, st.Outstanding = 0, 0, 0
 	for _, c := range s.conns {
 		st.Sessions += c.sessions
+		st.Workers += c.workers
 		st.Outstanding += c.outstanding
 	}
-	st.OutstandingLimit = s.opts.MaxTags * len(s.conns)
+	st.OutstandingLimit = s.opts.MaxTags * s.opts.MaxConns
 	return st
+}
+
+// OutstandingText renders /proc/9p/outstanding.
+func (st Stats) OutstandingText() string {
+	return "outstanding current=" + itoa(uint64(st.Outstanding)) + " limit=" + itoa(uint64(st.OutstandingLimit)) + "\n"
+}
+
+// ShortWritesText renders /proc/9p/short_writes.
+func (st Stats) ShortWritesText() string {
+	return "short_writes total=" + itoa(st.ShortWrites) + " retries=" + itoa(st.WriteRetries) + "\n"
 }
 
 // Close closes every connection and its sessions.
@@ -244,6 +256,7 @@ type conn struct {
 
 	fids     map[uint32]*fid
 	sessions int
+	workers  int
 	closed   bool
 }
 
@@ -477,6 +490,9 @@ func (c *conn) clunk(id uint32) {
 	}
 	f.att.refs--
 	if f.att.refs == 0 {
+		if f.att.sess.Role() != vfs.RoleQueen {
+			c.workers--
+		}
 		f.att.sess.Close()
 		c.sessions--
 	}

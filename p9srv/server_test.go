@@ -761,8 +761,20 @@ func TestConnLimitAndClose(t *testing.T) {
 		m.In.Write(proto.Append(nil, 2, &proto.TattachMsg{Fid: 1, Afid: proto.NoFid, Aname: "queen"}))
 	}
 	srv.Poll(epoch, time.Millisecond)
-	if st := srv.Stats(); st.Sessions != 4 || fs.OpenSessions != 4 {
+	if st := srv.Stats(); st.Sessions != 4 || st.Workers != 0 || fs.OpenSessions != 4 {
 		t.Fatalf("stats %+v", st)
+	}
+	mems[1].In.Write(proto.Append(nil, 3, &proto.TattachMsg{Fid: 2, Afid: proto.NoFid, Aname: "worker-gpu"}))
+	srv.Poll(epoch, time.Millisecond)
+	st := srv.Stats()
+	if st.Sessions != 5 || st.Workers != 1 || st.SessionsTotal != 5 {
+		t.Fatalf("stats %+v", st)
+	}
+	if got := st.OutstandingText(); got != "outstanding current=0 limit=32\n" {
+		t.Errorf("OutstandingText = %q", got)
+	}
+	if got := st.ShortWritesText(); got != "short_writes total=0 retries=0\n" {
+		t.Errorf("ShortWritesText = %q", got)
 	}
 	// EOF on one conn closes it and its sessions after answering what it sent.
 	mems[0].In.Write(proto.Append(nil, 3, &proto.TstatfsMsg{Fid: 0}))
@@ -772,7 +784,7 @@ func TestConnLimitAndClose(t *testing.T) {
 	if !mems[0].Closed || mems[0].Out.Len() == out {
 		t.Fatalf("closed=%v, replied=%v", mems[0].Closed, mems[0].Out.Len() != out)
 	}
-	if st := srv.Stats(); st.Conns != 1 || st.Sessions != 2 || fs.OpenSessions != 2 {
+	if st := srv.Stats(); st.Conns != 1 || st.Sessions != 3 || st.Workers != 1 || fs.OpenSessions != 3 {
 		t.Fatalf("after EOF: stats %+v memfs %d", st, fs.OpenSessions)
 	}
 	// Tversion resets the connection's sessions.
