@@ -221,11 +221,20 @@ func (n *Net) QueueSizes() (rx, tx int) { return int(n.rx.size), int(n.tx.size) 
 // not told until Flush, so a burst costs one notify. ErrTxFull means every
 // descriptor is in flight: call Reclaim, and if still full, drop.
 func (n *Net) Transmit(frame []byte) error {
+	return n.TransmitSlices([][]byte{frame})
+}
+
+// TransmitSlices is Transmit for a frame held in pieces, copied in order.
+func (n *Net) TransmitSlices(parts [][]byte) error {
 	if n.broken != nil {
 		return n.broken
 	}
-	if len(frame) == 0 || len(frame) > MaxFrame {
-		return fmt.Errorf("%w: %d bytes", ErrFrameSize, len(frame))
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	if size == 0 || size > MaxFrame {
+		return fmt.Errorf("%w: %d bytes", ErrFrameSize, size)
 	}
 	if len(n.txFree) == 0 {
 		n.stats.TxFull++
@@ -235,10 +244,13 @@ func (n *Net) Transmit(frame []byte) error {
 	n.txFree = n.txFree[:len(n.txFree)-1]
 	b := n.tx.buf(id)
 	clear(b[:NetHeaderLen])
-	copy(b[NetHeaderLen:], frame)
-	n.tx.post(id, NetHeaderLen+len(frame), 0)
+	off := NetHeaderLen
+	for _, p := range parts {
+		off += copy(b[off:], p)
+	}
+	n.tx.post(id, off, 0)
 	n.stats.TxFrames++
-	n.stats.TxBytes += uint64(len(frame))
+	n.stats.TxBytes += uint64(size)
 	return nil
 }
 
@@ -255,6 +267,7 @@ func (n *Net) Reclaim() (int, error) {
 	if n.broken != nil {
 		return 0, n.broken
 	}
+	n.p.Barrier() // see the device's latest index (keeps simulations race-clean)
 	ready, err := n.tx.ready()
 	if err != nil {
 		n.broken = err
@@ -283,6 +296,7 @@ func (n *Net) Receive(max int, deliver func(frame []byte)) (int, error) {
 	if n.broken != nil {
 		return 0, n.broken
 	}
+	n.p.Barrier()
 	ready, err := n.rx.ready()
 	if err != nil {
 		n.broken = err
@@ -316,6 +330,7 @@ func (n *Net) Pending() bool {
 	if n.broken != nil {
 		return false
 	}
+	n.p.Barrier()
 	return n.rx.usedIdx() != n.rx.lastUsed || n.tx.usedIdx() != n.tx.lastUsed
 }
 

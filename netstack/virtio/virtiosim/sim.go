@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/cohesix/cohesix/netstack/virtio"
 )
@@ -37,6 +38,10 @@ type Device struct {
 	// ProcessTx, modelling a slow or stalled wire.
 	HoldTx bool
 
+	// mu serialises the device model. Barrier takes it too, which gives
+	// the race detector the happens-before edge a real barrier provides
+	// between the driver's ring writes and the device's reads.
+	mu       sync.Mutex
 	mem      []*dmaBlock
 	nextPhys uint64
 
@@ -85,6 +90,8 @@ func (d dma) Phys() uint64  { return d.blk.phys }
 
 // AllocDMA implements virtio.Platform.
 func (d *Device) AllocDMA(size int) (virtio.DMA, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if size <= 0 {
 		return nil, fmt.Errorf("virtiosim: dma size %d", size)
 	}
@@ -98,7 +105,11 @@ func (d *Device) AllocDMA(size int) (virtio.DMA, error) {
 }
 
 // Barrier implements virtio.Platform.
-func (d *Device) Barrier() { d.Barriers++ }
+func (d *Device) Barrier() {
+	d.mu.Lock()
+	d.Barriers++
+	d.mu.Unlock()
+}
 
 // MapMMIO implements virtio.Platform. Only the slot window maps.
 func (d *Device) MapMMIO(phys, size uint64) (virtio.Region, error) {
@@ -140,6 +151,8 @@ func (r regs) slot(off uint32) (uint32, bool) {
 }
 
 func (r regs) Read8(off uint32) uint8 {
+	r.d.mu.Lock()
+	defer r.d.mu.Unlock()
 	o, ok := r.slot(off)
 	if !ok {
 		return 0
@@ -151,6 +164,8 @@ func (r regs) Read8(off uint32) uint8 {
 }
 
 func (r regs) Read32(off uint32) uint32 {
+	r.d.mu.Lock()
+	defer r.d.mu.Unlock()
 	o, ok := r.slot(off)
 	if !ok {
 		return 0
@@ -159,6 +174,8 @@ func (r regs) Read32(off uint32) uint32 {
 }
 
 func (r regs) Write32(off uint32, v uint32) {
+	r.d.mu.Lock()
+	defer r.d.mu.Unlock()
 	if o, ok := r.slot(off); ok {
 		r.d.write32(o, v)
 	}
@@ -247,7 +264,7 @@ func (d *Device) write32(o uint32, v uint32) {
 	case 0x050:
 		d.Notifies++
 		if v == 1 && !d.HoldTx {
-			d.ProcessTx()
+			d.processTx()
 		}
 	case 0x064:
 	case 0x070:
@@ -323,6 +340,12 @@ func (d *Device) pushUsed(q *queue, id uint16, n uint32) {
 // ProcessTx moves every posted tx descriptor onto the wire (TakeTx) and
 // completes it.
 func (d *Device) ProcessTx() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.processTx()
+}
+
+func (d *Device) processTx() {
 	q, ok := d.live(1)
 	if !ok {
 		return
@@ -346,6 +369,8 @@ func (d *Device) ProcessTx() {
 
 // TakeTx returns and forgets the frames transmitted so far.
 func (d *Device) TakeTx() [][]byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	t := d.tx
 	d.tx = nil
 	return t
@@ -354,6 +379,8 @@ func (d *Device) TakeTx() [][]byte {
 // Inject delivers frame as if it arrived from the wire. It reports false,
 // counting a drop, when the driver has no rx buffer posted.
 func (d *Device) Inject(frame []byte) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	q, ok := d.live(0)
 	if !ok {
 		d.RxDropped++
@@ -382,12 +409,37 @@ func (d *Device) Inject(frame []byte) bool {
 // Used returns the used ring memory of queue qi so tests can play a
 // malicious device. Layout: flags u16, idx u16, then (id u32, len u32) x num.
 func (d *Device) Used(qi int) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	q := &d.queues[qi]
 	return d.memAt(q.device, 4+8*int(q.num))
 }
 
 // Status is the device status register.
-func (d *Device) Status() uint32 { return d.status }
+func (d *Device) Status() uint32 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// SetHoldTx sets HoldTx while the driver may be running. Releasing the
+// hold completes what was posted meanwhile, as a slow device catches up
+// on notifies it already received.
+func (d *Device) SetHoldTx(hold bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.HoldTx && !hold {
+		d.processTx()
+	}
+	d.HoldTx = hold
+}
+
+// Stats returns the drop and notify counters and the first protocol error.
+func (d *Device) Stats() (rxDropped, notifies uint64, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.RxDropped, d.Notifies, d.Err
+}
 
 // DriverFeatures are the features the driver accepted.
 func (d *Device) DriverFeatures() uint64 { return d.drvFeat }
