@@ -34,6 +34,16 @@ func Snippets(m *ir.Manifest, fingerprint string) map[string]string {
 		"features":      featuresSnippet(m),
 		"ecosystem":     ecosystemSnippet(m),
 		"red-lines":     redLinesSnippet(),
+
+		// Names shared with the reference docs' marker blocks.
+		"ticket-quotas":            ticketQuotasSnippet(m),
+		"cohsh-policy":             policySnippet(m, fingerprint, CohshPolicyPath),
+		"coh-policy":               policySnippet(m, fingerprint, CohPolicyPath),
+		"cas-interfaces":           casInterfacesSnippet(m),
+		"cas-security":             casSecuritySnippet(m),
+		"observability-interfaces": observabilityInterfacesSnippet(m),
+		"observability-security":   observabilitySecuritySnippet(m),
+		"telemetry-cbor":           telemetryCBORSnippet(),
 	}
 	for k, v := range s {
 		s[k] = v + footer
@@ -299,4 +309,142 @@ func listOrNone(ss []string) string {
 		return "none"
 	}
 	return strings.Join(ss, ",")
+}
+
+func ticketQuotasSnippet(m *ir.Manifest) string {
+	l := m.TicketLimits
+	var w md
+	w.f("### Ticket quota limits (generated)")
+	w.f("- `ticket_limits.max_scopes`: `%d`", l.MaxScopes)
+	w.f("- `ticket_limits.max_scope_path_len`: `%d`", l.MaxScopePathLen)
+	w.f("- `ticket_limits.max_scope_rate_per_s`: `%d` (0 = unlimited)", l.MaxScopeRatePerS)
+	w.f("- `ticket_limits.bandwidth_bytes`: `%d` (0 = unlimited)", l.BandwidthBytes)
+	w.f("- `ticket_limits.cursor_resumes`: `%d` (0 = unlimited)", l.CursorResumes)
+	w.f("- `ticket_limits.cursor_advances`: `%d` (0 = unlimited)", l.CursorAdvances)
+	return w.String()
+}
+
+// policySnippet lists a client policy file's keys and its hash, read back
+// from the rendered file so the docs show exactly what clients load.
+func policySnippet(m *ir.Manifest, fingerprint, path string) string {
+	var data []byte
+	for _, p := range ClientPolicies(m, fingerprint) {
+		if p.Path == path {
+			data = p.Data
+		}
+	}
+	var w md
+	name := strings.TrimSuffix(strings.TrimPrefix(path, "configs/"), "_policy.toml")
+	w.f("### %s policy defaults (generated)", name)
+	w.f("- `manifest.sha256`: `%s`", fingerprint)
+	w.f("- `policy.sha256`: `%s` (`%s`)", SHA256Hex(data), path)
+	table := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "["):
+			table = strings.Trim(line, "[]")
+		case table != "meta":
+			k, v, _ := strings.Cut(line, " = ")
+			w.f("- `%s.%s`: `%s`", table, k, strings.Trim(v, `"`))
+		}
+	}
+	return w.String()
+}
+
+func casInterfacesSnippet(m *ir.Manifest) string {
+	c := m.CAS
+	var w md
+	w.f("### CAS update surfaces (generated)")
+	if !c.Enable {
+		w.f("- `cas.enable`: `false` (no `/updates` namespace)")
+		return w.String()
+	}
+	w.f("- `cas.store.chunk_bytes`: `%d` (at most %d chunks in memory)", c.Store.ChunkBytes, validate.CASMaxChunks)
+	w.f("- `cas.delta.enable`: `%t`", c.Delta.Enable)
+	w.f("- `cas.signing.required`: `%t`", c.Signing.Required)
+	w.f("- Base update layout: `/updates/<epoch>/manifest.cbor`, `/updates/<epoch>/chunks/<sha256>`.")
+	if m.Ecosystem.Models.Enable {
+		w.f("- Model registry layout: `/models/<sha256>/weights`, `/models/<sha256>/schema`, `/models/<sha256>/signature`.")
+	}
+	if c.Delta.Enable {
+		w.f("- Delta manifests supply `delta.base_epoch` and `delta.base_sha256`, referencing a non-delta base.")
+	}
+	return w.String()
+}
+
+func casSecuritySnippet(m *ir.Manifest) string {
+	var w md
+	w.f("### CAS integrity stance (generated)")
+	w.f("- `cas.enable`: `%t`", m.CAS.Enable)
+	w.f("- `cas.signing.required`: `%t`", m.CAS.Signing.Required)
+	w.f("- `/models` exposure is gated by `ecosystem.models.enable` (`%t`).", m.Ecosystem.Models.Enable)
+	return w.String()
+}
+
+func observabilityInterfacesSnippet(m *ir.Manifest) string {
+	o := m.Observability
+	var w md
+	w.f("### /proc observability nodes (generated)")
+	node := func(on bool, path string, bytes uint32, format string) {
+		if on {
+			w.f("- `%s` (read-only, max %d bytes): `%s`", path, bytes, format)
+		}
+	}
+	node(o.Proc9P.Sessions, "/proc/9p/sessions", o.Proc9P.SessionsBytes, "sessions total=<u64> worker=<u64> shard_bits=<u8> shard_count=<u16>` plus `shard <hex> <count>` lines.")
+	node(o.Proc9P.Outstanding, "/proc/9p/outstanding", o.Proc9P.OutstandingBytes, "outstanding current=<u64> limit=<u64>")
+	node(o.Proc9P.ShortWrites, "/proc/9p/short_writes", o.Proc9P.ShortWritesBytes, "short_writes total=<u64> retries=<u64>")
+	node(o.Proc9PSession.Active, "/proc/9p/session/active", o.Proc9PSession.ActiveBytes, "active=<0|1> draining=<0|1>")
+	node(o.Proc9PSession.State, "/proc/9p/session/state", o.Proc9PSession.StateBytes, "state=<state>")
+	node(o.Proc9PSession.SinceMS, "/proc/9p/session/since_ms", o.Proc9PSession.SinceMSBytes, "since_ms=<u64>")
+	node(o.Proc9PSession.Owner, "/proc/9p/session/owner", o.Proc9PSession.OwnerBytes, "owner=<role>")
+	in := o.ProcIngest
+	node(in.P50MS, "/proc/ingest/p50_ms", in.P50MSBytes, "p50_ms=<u32>")
+	node(in.P95MS, "/proc/ingest/p95_ms", in.P95MSBytes, "p95_ms=<u32>")
+	node(in.Backpressure, "/proc/ingest/backpressure", in.BackpressureBytes, "backpressure=<u64>")
+	node(in.Dropped, "/proc/ingest/dropped", in.DroppedBytes, "dropped=<u64>")
+	node(in.Queued, "/proc/ingest/queued", in.QueuedBytes, "queued=<u32>")
+	if in.Watch {
+		w.f("- `/proc/ingest/watch` (max_entries=%d, line_bytes=%d, min_interval_ms=%d): `watch ts_ms=<u64> p50_ms=<u32> p95_ms=<u32> queued=<u32> backpressure=<u64> dropped=<u64>`",
+			in.WatchMaxEntries, in.WatchLineBytes, in.WatchMinIntervalMS)
+	}
+	r, p := o.ProcRoot, o.ProcPressure
+	node(r.Reachable, "/proc/root/reachable", r.ReachableBytes, "reachable=yes|no")
+	node(r.LastSeenMS, "/proc/root/last_seen_ms", r.LastSeenMSBytes, "last_seen_ms=<u64>")
+	node(r.CutReason, "/proc/root/cut_reason", r.CutReasonBytes, "cut_reason=<reason>")
+	node(p.Busy, "/proc/pressure/busy", p.BusyBytes, "busy=<u64>")
+	node(p.Quota, "/proc/pressure/quota", p.QuotaBytes, "quota=<u64>")
+	node(p.Cut, "/proc/pressure/cut", p.CutBytes, "cut=<u64>")
+	node(p.Policy, "/proc/pressure/policy", p.PolicyBytes, "policy=<u64>")
+	return w.String()
+}
+
+func observabilitySecuritySnippet(m *ir.Manifest) string {
+	in := m.Observability.ProcIngest
+	var w md
+	w.f("### Observability tolerances (generated)")
+	w.f("- `observability.proc_ingest.latency_samples`: `%d`", in.LatencySamples)
+	w.f("- `observability.proc_ingest.latency_tolerance_ms`: `%d`", in.LatencyToleranceMS)
+	w.f("- `observability.proc_ingest.counter_tolerance`: `%d`", in.CounterTolerance)
+	w.f("- `observability.proc_ingest.watch_min_interval_ms`: `%d`", in.WatchMinIntervalMS)
+	return w.String()
+}
+
+// telemetryCBORSnippet documents the CBOR Frame v1 schema that
+// telemetry.frame_schema = "cbor-v1" selects.
+func telemetryCBORSnippet() string {
+	var w md
+	w.f("### Telemetry CBOR Frame v1 (generated)")
+	w.f("- Schema: `telemetry-frame/v1`; selected by `telemetry.frame_schema = \"cbor-v1\"`")
+	w.f("- Encoding: CBOR map (major type 5)")
+	w.f("")
+	w.f("| Field | CBOR type | Required | Description |")
+	w.f("| --- | --- | --- | --- |")
+	w.f("| `schema` | `text` | `yes` | Schema identifier; must be `telemetry-frame/v1`. |")
+	w.f("| `worker_id` | `text` | `yes` | Worker identifier emitting the record. |")
+	w.f("| `role` | `text` | `yes` | Worker role label (`worker-heartbeat`, `worker-gpu`). |")
+	w.f("| `seq` | `uint` | `yes` | Monotonic frame sequence number. |")
+	w.f("| `emitted_ms` | `uint` | `yes` | Unix epoch milliseconds captured by the worker. |")
+	w.f("| `payload` | `map` | `yes` | Schema-specific payload map (e.g., heartbeat or GPU job data). |")
+	return w.String()
 }
