@@ -334,4 +334,3 @@ func TestShellTelemetryPush(t *testing.T) {
 		}
 	}
 }
-
