@@ -246,6 +246,42 @@ func BenchmarkCycleTCP(b *testing.B) {
 	}
 }
 
+// BenchmarkCycleTCPRaw uses the light raw-frame client over one loopback
+// connection, so less of each cycle is client cost and more is server.
+func BenchmarkCycleTCPRaw(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		serve func(b *testing.B) string
+		aname string
+	}{
+		{"cohesix", func(b *testing.B) string {
+			return serveHosted(b, p9srv.New(memfs.NewDefault(), p9srv.Options{}))
+		}, anameCohesix},
+		{"hugelgupf", serveHugelgupf, anameHugelgupf},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			conn, err := net.Dial("tcp", tc.serve(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			buf := make([]byte, 8192)
+			rawRPC(b, conn, buf, handshakeFrames()[0], proto.Rversion)
+			rawRPC(b, conn, buf, proto.Append(nil, 0, &proto.TattachMsg{Fid: 0, Afid: proto.NoFid, Aname: tc.aname}), proto.Rattach)
+			frames := cycleFrames()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				for j, f := range frames {
+					rawRPC(b, conn, buf, f, wantReply[j])
+				}
+			}
+			reportCycles(b, start)
+		})
+	}
+}
+
 // walkGetattr times walk(/proc/boot)+getattr on one TCP connection and
 // reports the p50 (the clunk after each is not timed).
 func walkGetattr(b *testing.B, addr, aname string) {
