@@ -116,9 +116,7 @@ func (h *Hive) attach(req vfs.AttachRequest) (*session, error) {
 		}
 	}
 	if req.Role == vfs.RoleQueen {
-		h.root.reachable = true
-		h.root.cutReason = "none"
-		h.root.lastSeen = now
+		h.root = rootState{reachable: true, lastSeen: now}
 	}
 	h.Logf("attach ok role=%s transport=%s session=%d", req.Role, transportName(req.Transport), s.id)
 	return s, nil

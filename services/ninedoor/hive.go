@@ -24,7 +24,37 @@ import (
 type rootState struct {
 	reachable bool
 	lastSeen  time.Time
-	cutReason string
+	cut       string // why the last queen session was lost; "" if never
+}
+
+// Cut reasons of /proc/root/cut_reason.
+const (
+	CutNone               = "none"
+	CutNetworkUnreachable = "network_unreachable"
+	CutSessionRevoked     = "session_revoked"
+	CutPolicyDenied       = "policy_denied"
+	CutLifecycleOffline   = "lifecycle_offline"
+)
+
+// CutReason is /proc/root/cut_reason: none while reachable, otherwise why
+// not. A hive no queen has attached to yet is network_unreachable, as the
+// reference's is.
+func (h *Hive) CutReason() string {
+	switch {
+	case h.RootReachable():
+		return CutNone
+	case h.life.state == StateOffline:
+		return CutLifecycleOffline
+	case h.root.cut != "":
+		return h.root.cut
+	}
+	return CutNetworkUnreachable
+}
+
+func (h *Hive) cutRoot(reason string, sessionID uint64) {
+	h.root.reachable = false
+	h.root.cut = reason
+	h.Logf("root cut session=%d reason=%s", sessionID, reason)
 }
 
 // Pressure classes of §6.
@@ -93,7 +123,6 @@ func New(cfg Config) (*Hive, error) {
 		boot:           now,
 		log:            newLineRing(l.LogLines),
 		life:           lifecycle{state: StateBooting, reason: "boot", since: now},
-		root:           rootState{cutReason: "none"},
 		pressureCounts: map[string]uint64{},
 	}
 	for _, g := range cfg.GPUs {
@@ -152,9 +181,7 @@ func (h *Hive) SessionEnded(s vfs.Session, clean bool) {
 		return
 	}
 	if ss.role == vfs.RoleQueen && !clean && !ss.revoked {
-		h.root.reachable = false
-		h.root.cutReason = "network_unreachable"
-		h.Logf("root cut session=%d reason=network_unreachable", ss.id)
+		h.cutRoot(CutNetworkUnreachable, ss.id)
 	}
 	ss.Close()
 }

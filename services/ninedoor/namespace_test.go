@@ -49,7 +49,7 @@ func TestFiles(t *testing.T) {
 		{"/proc/9p/session/active", "active=1 draining=0\n"},
 		{"/proc/root/reachable", "reachable=yes\n"},
 		{"/proc/root/last_seen_ms", "last_seen_ms=0\n"},
-		{"/proc/root/cut_reason", "cut_reason=none\n"},
+		{"/proc/root/cut_reason", "cut_reason=none\n"}, // a queen is attached
 		{"/proc/pressure/busy", "busy=0\n"},
 		{"/proc/pressure/quota", "quota=0\n"},
 		{"/proc/pressure/cut", "cut=0\n"},

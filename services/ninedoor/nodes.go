@@ -185,7 +185,7 @@ func (h *Hive) lookupProc(p []string) *node {
 			case "last_seen_ms":
 				return static(c, func() []byte { return []byte("last_seen_ms=" + itoa(h.uptimeMs(h.root.lastSeen)) + "\n") })
 			case "cut_reason":
-				return static(c, func() []byte { return []byte("cut_reason=" + h.root.cutReason + "\n") })
+				return static(c, func() []byte { return []byte("cut_reason=" + h.CutReason() + "\n") })
 			}
 		case "pressure":
 			switch name := p[2]; name {

@@ -124,6 +124,9 @@ func (s *session) revoke(reason string) {
 	}
 	s.revoked = true
 	s.h.Logf("revoked session=%d role=%s: %s", s.id, s.role, reason)
+	if s.role == vfs.RoleQueen && s.h.root.reachable {
+		s.h.cutRoot(CutSessionRevoked, s.id)
+	}
 	s.Close()
 }
 

@@ -216,6 +216,9 @@ func TestOpsBudgetRevokes(t *testing.T) {
 	_, err = s.List(nil)
 	wantErr(t, "after revocation", err, vfs.Closed, "")
 	f.wantLog("revoked session=1 role=queen: ops budget exhausted")
+	if f.h.RootReachable() || f.h.CutReason() != CutSessionRevoked {
+		t.Fatalf("after the queen's revocation: reachable=%v cut=%s", f.h.RootReachable(), f.h.CutReason())
+	}
 }
 
 func TestTicketTTLRevokesOnPoll(t *testing.T) {
@@ -248,8 +251,8 @@ func TestTicketTTLExpiresBetweenPolls(t *testing.T) {
 
 func TestRootReachability(t *testing.T) {
 	f := newFixture(t)
-	if f.h.RootReachable() {
-		t.Fatal("reachable before any queen attached")
+	if f.h.RootReachable() || f.h.CutReason() != CutNetworkUnreachable {
+		t.Fatalf("fresh hive: reachable=%v cut=%s, want false network_unreachable", f.h.RootReachable(), f.h.CutReason())
 	}
 	q := f.queen()
 	f.clock.advance(1500 * time.Millisecond)
