@@ -9,7 +9,6 @@ import (
 	"github.com/hugelgupf/p9/p9"
 
 	"github.com/cohesix/cohesix/p9srv"
-	"github.com/cohesix/cohesix/p9srv/internal/conntest"
 	"github.com/cohesix/cohesix/p9srv/internal/memfs"
 )
 
@@ -20,7 +19,7 @@ func serveTCP(t testing.TB, srv *p9srv.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := conntest.Serve(l, srv)
+	stop := serveLoop(l, srv)
 	t.Cleanup(stop)
 	return l.Addr().String()
 }
