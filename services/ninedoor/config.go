@@ -25,6 +25,13 @@ type Limits struct {
 	ShardBits          int // 8 => labels 00..ff
 	GPUFileBytes       int // each mock GPU ctl/lease/status file
 
+	// Telemetry ingest (§5.5).
+	IngestDevices           int
+	IngestSegmentsPerDevice int
+	IngestRecordBytes       int
+	IngestSegmentBytes      int
+	IngestDeviceBytes       int
+
 	// Ticket claims bounds (§3.5 step 6).
 	MaxScopes          int
 	MaxScopePathBytes  int
@@ -110,12 +117,18 @@ func DefaultConfig() Config {
 			MaxLogLineBytes:    256,
 			ShardBits:          8,
 			GPUFileBytes:       4096,
-			MaxScopes:          8,
-			MaxScopePathBytes:  128,
-			MaxScopeRatePerSec: 64,
-			MaxBandwidthBytes:  131072,
-			MaxCursorResumes:   16,
-			MaxCursorAdvances:  256,
+
+			IngestDevices:           16,
+			IngestSegmentsPerDevice: 4,
+			IngestRecordBytes:       4096,
+			IngestSegmentBytes:      32768,
+			IngestDeviceBytes:       131072,
+			MaxScopes:               8,
+			MaxScopePathBytes:       128,
+			MaxScopeRatePerSec:      64,
+			MaxBandwidthBytes:       131072,
+			MaxCursorResumes:        16,
+			MaxCursorAdvances:       256,
 		},
 		Throttle: Throttle{
 			Base:          250 * time.Millisecond,

@@ -83,7 +83,8 @@ type Hive struct {
 	sessions    []*session // attach order
 	nextSession uint64
 
-	gpus []*gpuDev
+	gpus    []*gpuDev
+	devices []*ingestDevice // telemetry ingest, creation order
 
 	pressureCounts map[string]uint64
 }
@@ -101,7 +102,9 @@ func New(cfg Config) (*Hive, error) {
 	l := cfg.Limits
 	switch {
 	case l.MaxWorkers < 1, l.MaxSessions < 1, l.MaxBinds < 0, l.TelemetryRingBytes < 1, l.LogLines < 1,
-		l.MaxLogLineBytes < 1, l.ShardBits < 0, l.ShardBits > 16, len(cfg.GPUs) > 0 && l.GPUFileBytes < 256:
+		l.MaxLogLineBytes < 1, l.ShardBits < 0, l.ShardBits > 16, len(cfg.GPUs) > 0 && l.GPUFileBytes < 256,
+		l.IngestDevices < 0, l.IngestSegmentsPerDevice < 1, l.IngestRecordBytes < 1,
+		l.IngestSegmentBytes < l.IngestRecordBytes, l.IngestDeviceBytes < l.IngestSegmentBytes:
 		return nil, fmt.Errorf("ninedoor: bad limits %+v", l)
 	}
 	if cfg.Throttle.WindowLimit < 1 || cfg.Throttle.Base <= 0 || cfg.Throttle.ScopeRateSpan <= 0 {

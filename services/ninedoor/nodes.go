@@ -18,6 +18,8 @@ const (
 	nodeQueenCtl
 	nodeLifecycleCtl
 	nodeGPUFile
+	nodeIngestCtl
+	nodeIngestSeg
 )
 
 // node is a resolved namespace entry. Nodes are built on lookup from the
@@ -27,11 +29,14 @@ type node struct {
 	name     string
 	canon    string
 	mode     vfs.Mode
-	children []string      // nodeDir
-	content  func() []byte // nodeStatic
-	w        *worker       // nodeTelemetry
-	gfile    *gpuFile      // nodeGPUFile
-	ring     *lineRing     // nodeLog
+	children []string       // nodeDir
+	content  func() []byte  // nodeStatic
+	w        *worker        // nodeTelemetry
+	gfile    *gpuFile       // nodeGPUFile
+	ring     *lineRing      // nodeLog
+	device   string         // nodeIngestCtl
+	dev      *ingestDevice  // nodeIngestSeg
+	seg      *ingestSegment // nodeIngestSeg
 }
 
 func (n *node) stat() vfs.Stat {
@@ -41,6 +46,8 @@ func (n *node) stat() vfs.Stat {
 		c := n.content()
 		st.Size = uint64(len(c))
 		st.Version = hash32(c)
+	case nodeIngestSeg:
+		st.Size, st.Version = uint64(len(n.seg.data)), n.seg.version
 	case nodeLog:
 		st.Size, st.Version = n.ring.total(), n.ring.version
 	case nodeTelemetry:
@@ -111,7 +118,9 @@ func (h *Hive) lookup(p []string) (*node, error) {
 	case "queen":
 		switch {
 		case len(p) == 1:
-			n = dir("/queen", "ctl", "lifecycle")
+			n = dir("/queen", "ctl", "lifecycle", "telemetry")
+		case p[1] == "telemetry":
+			n = h.lookupIngest(p)
 		case len(p) == 2 && p[1] == "ctl":
 			n = &node{kind: nodeQueenCtl, canon: "/queen/ctl", name: "ctl", mode: vfs.Append}
 		case len(p) == 2 && p[1] == "lifecycle":

@@ -437,7 +437,7 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 		}
 	}
 	f := &file{s: s, n: n, path: path, acc: acc}
-	if acc&accessRead != 0 && n.kind == nodeStatic {
+	if acc&accessRead != 0 && n.content != nil {
 		f.snap = n.content()
 	}
 	s.files[f] = struct{}{}
@@ -508,7 +508,7 @@ func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 	}
 	var n int
 	switch f.n.kind {
-	case nodeStatic:
+	case nodeStatic, nodeIngestSeg:
 		if off < uint64(len(f.snap)) {
 			n = copy(p, f.snap[off:])
 		}
@@ -568,6 +568,10 @@ func (f *file) Append(p []byte) (int, error) {
 		err = h.lifecycleCommand(string(p))
 	case nodeGPUFile:
 		err = f.n.gfile.append(p)
+	case nodeIngestCtl:
+		err = h.ingestCtl(f.n.device, p)
+	case nodeIngestSeg:
+		err = h.ingestAppend(f.n.dev, f.n.seg, p)
 	default:
 		err = &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagDenied, Msg: "read-only"}
 	}

@@ -53,7 +53,7 @@ func TestBindIsPerSession(t *testing.T) {
 	if got := f.mustList(a, "/queen"); got != "ctl" {
 		t.Fatalf("bound LS /queen = %q, want ctl", got)
 	}
-	if got := f.mustList(b, "/queen"); got != "ctl lifecycle" {
+	if got := f.mustList(b, "/queen"); got != "ctl lifecycle telemetry" {
 		t.Fatalf("other session LS /queen = %q", got)
 	}
 	// /queen/ctl in session a is now the lifecycle ctl.
