@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/cohesix/cohesix/coh-rtc/clientpolicy"
 	"github.com/cohesix/cohesix/coh-rtc/codegen"
 )
 
@@ -46,8 +48,27 @@ func FuzzCompile(f *testing.F) {
 		if len(c.Fingerprint) != 64 || !bytes.HasSuffix(c.Resolved, []byte("\n")) {
 			t.Fatalf("bad resolution: %q", c.Fingerprint)
 		}
-		codegen.ClientPolicies(c.Manifest, c.Fingerprint)
-		codegen.BootScript(c.Manifest)
+		// Client policies must load back through the loader clients use.
+		for _, p := range codegen.ClientPolicies(c.Manifest, c.Fingerprint) {
+			name := filepath.Base(p.Path)
+			pol, err := clientpolicy.Parse(p.Data, codegen.HashFile(codegen.SHA256Hex(p.Data), name), name)
+			if err != nil {
+				t.Fatalf("%s does not load: %v\n%s", p.Path, err, p.Data)
+			}
+			if err := pol.CheckManifest(c.Fingerprint); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Manifest text only ever reaches the boot script in comments.
+		for _, line := range strings.Split(string(codegen.BootScript(c.Manifest)), "\n") {
+			switch line {
+			case "", "attach queen", "EXPECT OK", "log", "WAIT 250", "quit":
+			default:
+				if !strings.HasPrefix(line, "# ") {
+					t.Fatalf("boot script line %q is not a fixed command or comment", line)
+				}
+			}
+		}
 		doc := []byte("<!-- coh-rtc:boot:start -->\n<!-- coh-rtc:boot:end -->\n")
 		if _, _, err := codegen.UpdateMarkers(doc, codegen.Snippets(c.Manifest, c.Fingerprint)); err != nil {
 			t.Fatalf("compiled but snippets failed: %v", err)

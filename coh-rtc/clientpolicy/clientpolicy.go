@@ -113,7 +113,7 @@ type Coh struct {
 		} `toml:"export"`
 		Import struct {
 			RegistryRoot     string `toml:"registry_root"`
-			MaxAdapterBytes  int64  `toml:"max_adapter_bytes"`
+			MaxAdapterBytes  uint64 `toml:"max_adapter_bytes"`
 			MaxLoraBytes     int    `toml:"max_lora_bytes"`
 			MaxMetricsBytes  int    `toml:"max_metrics_bytes"`
 			MaxManifestBytes int    `toml:"max_manifest_bytes"`

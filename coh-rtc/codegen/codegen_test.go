@@ -118,3 +118,16 @@ func TestHashFileFormat(t *testing.T) {
 		t.Errorf("HashFile = %q", got)
 	}
 }
+
+func TestTOMLQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":     `"plain"`,
+		`q"b\s`:     `"q\"b\\s"`,
+		"tab\tnl\n": `"tab\u0009nl\u000A"`,
+		"é":         `"é"`,
+	} {
+		if got := tomlQuote(in); got != want {
+			t.Errorf("tomlQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/cohesix/cohesix/coh-rtc/ir"
@@ -125,14 +124,34 @@ func (w *tomlWriter) bytes() []byte { return []byte(w.b.String()) }
 func tomlValue(v any) string {
 	switch v := v.(type) {
 	case string:
-		return strconv.Quote(v)
+		return tomlQuote(v)
 	case []string:
 		qs := make([]string, len(v))
 		for i, s := range v {
-			qs[i] = strconv.Quote(s)
+			qs[i] = tomlQuote(s)
 		}
 		return "[" + strings.Join(qs, ", ") + "]"
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// tomlQuote renders s as a TOML basic string. Go's strconv.Quote is not
+// enough: TOML has no \x escapes.
+func tomlQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

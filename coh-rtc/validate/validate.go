@@ -182,8 +182,8 @@ func (c *checker) console() {
 		c.fail("console.auth_token", "must not be empty")
 	case len(tok) > MaxAuthTokenBytes:
 		c.fail("console.auth_token", "%d bytes exceeds %d", len(tok), MaxAuthTokenBytes)
-	case strings.TrimSpace(tok) != tok || strings.ContainsAny(tok, " \t\r\n"):
-		c.fail("console.auth_token", "must not contain whitespace")
+	case !isToken(tok):
+		c.fail("console.auth_token", "must be printable ASCII without spaces")
 	}
 	if con.TCPPort == 0 {
 		c.fail("console.tcp_port", "must be 1..65535")
@@ -318,6 +318,8 @@ func (c *checker) components(path string, comps []string) {
 			c.fail(path, "component %d is empty or '.'", j)
 		case strings.ContainsAny(comp, "/\x00"):
 			c.fail(path, "component %d contains '/' or NUL", j)
+		case hasControl(comp):
+			c.fail(path, "component %d contains a control character", j)
 		}
 	}
 }
@@ -568,7 +570,7 @@ func (c *checker) clientPolicies() {
 	}
 	c.absPath("client_policies.coh.telemetry.root", coh.Telemetry.Root, false, false)
 	c.absPath("client_policies.coh.peft.export.root", coh.PEFT.Export.Root, false, false)
-	if r := coh.PEFT.Import.RegistryRoot; r == "" || strings.HasPrefix(r, "/") || hasDotDot(r) {
+	if r := coh.PEFT.Import.RegistryRoot; r == "" || strings.HasPrefix(r, "/") || hasDotDot(r) || hasControl(r) {
 		c.fail("client_policies.coh.peft.import.registry_root", "%q must be a relative host path without '..'", r)
 	}
 	if coh.Telemetry.MaxTotalBytesPerDevice < coh.Telemetry.MaxBytesPerSegment {
@@ -787,7 +789,7 @@ func (c *checker) cas() {
 		c.fail("cas.store.chunk_bytes", "%d bytes x %d chunks = %d exceeds event_pump.cas_budget_bytes %d", k.Store.ChunkBytes, CASMaxChunks, need, e.CASBudgetBytes)
 	}
 	if k.Signing.Required {
-		if p := k.Signing.KeyPath; strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") || hasDotDot(p) {
+		if p := k.Signing.KeyPath; strings.TrimSpace(p) == "" || strings.HasPrefix(p, "/") || hasDotDot(p) || hasControl(p) {
 			c.fail("cas.signing.key_path", "%q must be a non-empty relative path without '..' when signing.required = true", p)
 		}
 	}
@@ -850,6 +852,27 @@ func isName(s string) bool {
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl reports whether s has a C0 control character or DEL, which
+// would break the line-oriented files paths are rendered into.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// isToken reports whether s is printable ASCII without spaces.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
 			return false
 		}
 	}

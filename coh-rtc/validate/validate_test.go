@@ -111,6 +111,8 @@ func TestRedLines(t *testing.T) {
 		{"ticket unknown role", func(m *ir.Manifest) { m.Tickets[1].Role = "drone" }, "tickets[1].role"},
 		{"ticket duplicate role", func(m *ir.Manifest) { m.Tickets[2].Role = "worker-heartbeat" }, "tickets[2].role"},
 		{"no queen ticket", func(m *ir.Manifest) { m.Tickets = m.Tickets[1:] }, "tickets"},
+		{"newline in policy rule target", func(m *ir.Manifest) { m.Ecosystem.Policy.Rules[0].Target = "/queen/ctl\nattach worker" }, "ecosystem.policy.rules[0].target"},
+		{"console token with control", func(m *ir.Manifest) { m.Console.AuthToken = "change\x01me" }, "console.auth_token"},
 		{"console token with space", func(m *ir.Manifest) { m.Console.AuthToken = "change me" }, "console.auth_token"},
 		{"console gateway off-net", func(m *ir.Manifest) { m.Console.Net.Gateway = "10.0.3.1" }, "console.net.gateway"},
 		{"console address not cidr", func(m *ir.Manifest) { m.Console.Net.Address = "10.0.2.15" }, "console.net.address"},
