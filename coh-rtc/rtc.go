@@ -70,9 +70,15 @@ func (c *Compiled) Artifacts(docs map[string][]byte) ([]File, error) {
 	}
 	add(codegen.GoTablesPath, goSrc)
 
+	// Policies are committed under configs/ and copied to out/, where the
+	// reference clients look for them by default.
 	for _, p := range codegen.ClientPolicies(c.Manifest, c.Fingerprint) {
-		add(p.Path, p.Data)
-		add(p.Path+".sha256", codegen.HashFile(codegen.SHA256Hex(p.Data), path.Base(p.Path)))
+		hash := codegen.HashFile(codegen.SHA256Hex(p.Data), path.Base(p.Path))
+		for _, dir := range []string{path.Dir(p.Path), "out"} {
+			dst := path.Join(dir, path.Base(p.Path))
+			add(dst, p.Data)
+			add(dst+".sha256", hash)
+		}
 	}
 	add(codegen.BootScriptPath, codegen.BootScript(c.Manifest))
 

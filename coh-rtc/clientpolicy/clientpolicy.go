@@ -221,14 +221,23 @@ func (p *Policy) CheckManifest(fingerprint string) error {
 	return nil
 }
 
-// parseHashLine reads "<64 hex>  <name>\n" (sha256sum format; one line,
-// optional "*" binary marker before the name).
+// parseHashLine reads "<64 hex>  <name>" (sha256sum format, optional "*"
+// binary marker before the name). Blank lines and "#" comment lines, which
+// the reference compiler writes above the sum, are skipped; exactly one sum
+// line must remain.
 func parseHashLine(b []byte) (sum, name string, err error) {
-	line := strings.TrimRight(string(b), "\r\n")
-	if strings.Contains(line, "\n") {
-		return "", "", fmt.Errorf("%w: hash file has more than one line", ErrHashMismatch)
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		lines = append(lines, l)
 	}
-	sum, name, ok := strings.Cut(line, " ")
+	if len(lines) != 1 {
+		return "", "", fmt.Errorf("%w: hash file has %d sum lines, want 1", ErrHashMismatch, len(lines))
+	}
+	sum, name, ok := strings.Cut(lines[0], " ")
 	if !ok || !isHex64(sum) {
 		return "", "", fmt.Errorf("%w: hash file is not \"<sha256>  <name>\"", ErrHashMismatch)
 	}

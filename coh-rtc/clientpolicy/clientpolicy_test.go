@@ -75,6 +75,7 @@ func TestParseRefusals(t *testing.T) {
 		want     error
 	}{
 		{"ok", sample, good, "p.toml", nil},
+		{"reference comment header", sample, "# Author: x\n# Purpose: y\n" + good, "p.toml", nil},
 		{"tampered", sample + "\n", good, "p.toml", ErrHashMismatch},
 		{"other file name", sample, good, "q.toml", ErrHashMismatch},
 		{"garbage hash", sample, "nothex  p.toml\n", "p.toml", ErrHashMismatch},
