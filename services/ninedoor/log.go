@@ -3,6 +3,7 @@ package ninedoor
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // LogLine is one /log/queen.log line.
@@ -65,14 +66,28 @@ func (r *lineRing) copyLines() []LogLine {
 	return append([]LogLine(nil), r.lines...)
 }
 
-// Logf appends a system line to /log/queen.log.
+// Logf appends a system line to /log/queen.log, cut to the line limit.
 func (h *Hive) Logf(format string, args ...any) {
-	h.log.add(LogLine{Text: sanitizeLine(fmt.Sprintf(format, args...))})
+	h.log.add(LogLine{Text: h.fitLine(fmt.Sprintf(format, args...))})
 }
 
 // logUser appends a user line (ECHO or telemetry-ring audit).
 func (h *Hive) logUser(text string) {
-	h.log.add(LogLine{Text: sanitizeLine(text), User: true})
+	h.log.add(LogLine{Text: h.fitLine(text), User: true})
+}
+
+// fitLine keeps a line on one line and within MaxLogLineBytes, cutting at
+// a rune boundary: system lines may quote client input.
+func (h *Hive) fitLine(s string) string {
+	s = sanitizeLine(s)
+	if max := h.cfg.Limits.MaxLogLineBytes; len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
 }
 
 // LogLines returns the retained queen log, newest last.

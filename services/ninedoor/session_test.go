@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cohesix/cohesix/p9srv/vfs"
 	"github.com/cohesix/cohesix/services/ticket"
@@ -311,8 +312,12 @@ func TestQueenLogEcho(t *testing.T) {
 		t.Fatalf("first line %+v", lines[0])
 	}
 	wantErr(t, "line over 256 bytes", echo(q, "/log/queen.log", strings.Repeat("x", 257)), vfs.BufferFull, "")
-	f.h.Logf("system %d", 7)
-	if l := f.h.LogLines(); l[len(l)-1] != (LogLine{Text: "system 7"}) {
+	f.h.Logf("long %s", strings.Repeat("é", 200))
+	if l := f.h.LogLines(); len(l[len(l)-1].Text) > 256 || !utf8.ValidString(l[len(l)-1].Text) {
+		t.Fatalf("long system line kept %d bytes", len(l[len(l)-1].Text))
+	}
+	f.h.Logf("system %d\nsplit", 7)
+	if l := f.h.LogLines(); l[len(l)-1] != (LogLine{Text: "system 7 split"}) {
 		t.Fatalf("last line %+v", l[len(l)-1])
 	}
 }
