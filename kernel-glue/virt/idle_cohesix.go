@@ -1,0 +1,73 @@
+//go:build cohesix
+
+package virt
+
+import _ "unsafe" // for go:linkname
+
+// Idle: WFI with the virtual timer armed for the next deadline. IRQs stay
+// masked in PSTATE; WFI still wakes when the GIC signals a pending
+// interrupt, and the level-triggered sources (timer, PL011, virtio) drop
+// their lines once disarmed or serviced, so nothing is ever acknowledged.
+
+const (
+	gicdCTLR       = GICDistBase + 0x000
+	gicdISENABLER  = GICDistBase + 0x100
+	gicdITARGETSR  = GICDistBase + 0x800
+	gicdIPRIORITYR = GICDistBase + 0x400
+	giccCTLR       = GICCPUBase + 0x000
+	giccPMR        = GICCPUBase + 0x004
+)
+
+var (
+	gicReady    bool
+	idleWakeups uint64
+)
+
+//go:nosplit
+func gicEnable(irq int) {
+	mmioWrite32(uintptr(gicdISENABLER+4*(irq/32)), 1<<(irq%32))
+	if irq >= 32 {
+		// Route SPIs to CPU 0 (byte per interrupt).
+		reg := uintptr(gicdITARGETSR + irq&^3)
+		shift := uint(irq&3) * 8
+		mmioWrite32(reg, mmioRead32(reg)&^(0xff<<shift)|1<<shift)
+	}
+}
+
+//go:nosplit
+func gicInit() {
+	mmioWrite32(gicdCTLR, 0)
+	gicEnable(irqVirtualTimer)
+	gicEnable(irqUART)
+	for i := 0; i < VirtioSlots; i++ {
+		gicEnable(irqVirtioFirst + i)
+	}
+	mmioWrite32(gicdCTLR, 1)
+	mmioWrite32(giccPMR, 0xf0)
+	mmioWrite32(giccCTLR, 1)
+	// PL011: raise the line while received bytes wait to be read.
+	mmioWrite32(uartIMSC, imscRX|imscRT)
+	gicReady = true
+}
+
+//go:linkname hookIdle runtime.cohesixIdle
+//go:nosplit
+func hookIdle(until int64) {
+	if !gicReady {
+		gicInit()
+	}
+	if until > 0 {
+		if until <= nanotime() {
+			return
+		}
+		armTimer(counterAt(until))
+	} else {
+		disarmTimer()
+	}
+	waitForInterrupt()
+	disarmTimer()
+	idleWakeups++
+}
+
+// IdleWakeups counts returns from WFI, for /proc counters.
+func IdleWakeups() uint64 { return idleWakeups }

@@ -1,0 +1,92 @@
+//go:build cohesix
+
+package virt
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MMIO is an identity-mapped window of device registers.
+type MMIO struct {
+	base, size uintptr
+}
+
+// MapMMIO returns the window at physical address phys. Device memory is
+// mapped 1:1 at boot, so this only checks bounds.
+func MapMMIO(phys, size uint64) (MMIO, error) {
+	if phys < deviceLow || size == 0 || phys+size > deviceHigh || phys+size < phys {
+		return MMIO{}, fmt.Errorf("virt: MMIO window %#x+%#x outside the device map [%#x, %#x)", phys, size, deviceLow, deviceHigh)
+	}
+	return MMIO{base: uintptr(phys), size: uintptr(size)}, nil
+}
+
+// Read32 loads the 32-bit register at off.
+func (m MMIO) Read32(off uint32) uint32 {
+	if uintptr(off)+4 > m.size {
+		panic("virt: MMIO read outside window")
+	}
+	return mmioRead32(m.base + uintptr(off))
+}
+
+// Write32 stores the 32-bit register at off.
+func (m MMIO) Write32(off uint32, v uint32) {
+	if uintptr(off)+4 > m.size {
+		panic("virt: MMIO write outside window")
+	}
+	mmioWrite32(m.base+uintptr(off), v)
+}
+
+// Read8 loads the byte register at off.
+func (m MMIO) Read8(off uint32) uint8 {
+	if uintptr(off)+1 > m.size {
+		panic("virt: MMIO read outside window")
+	}
+	return mmioRead8(m.base + uintptr(off))
+}
+
+// DMA is device-reachable memory. RAM is identity-mapped and coherent on
+// QEMU virt, so it is ordinary Go memory whose address is its physical
+// address; the Go heap never moves objects, and dmaPinned keeps every
+// block reachable for the life of the program.
+type DMA struct {
+	b []byte
+}
+
+// Bytes is the CPU's view.
+func (d DMA) Bytes() []byte { return d.b }
+
+// Phys is the device's view.
+func (d DMA) Phys() uint64 { return uint64(addrOf(d.b)) }
+
+var (
+	dmaPinned [][]byte
+	dmaBytes  int
+)
+
+// maxDMA bounds device memory so a runaway driver fails instead of eating
+// the heap.
+const maxDMA = 16 << 20
+
+// ErrDMAExhausted is returned once maxDMA bytes are handed out.
+var ErrDMAExhausted = errors.New("virt: DMA budget exhausted")
+
+// AllocDMA returns size bytes of zeroed memory, 4 KiB aligned.
+func AllocDMA(size int) (DMA, error) {
+	if size <= 0 {
+		return DMA{}, fmt.Errorf("virt: DMA size %d", size)
+	}
+	if dmaBytes+size > maxDMA {
+		return DMA{}, ErrDMAExhausted
+	}
+	raw := make([]byte, size+4096)
+	off := int((4096 - addrOf(raw)%4096) % 4096)
+	b := raw[off : off+size : off+size]
+	dmaPinned = append(dmaPinned, raw)
+	dmaBytes += size
+	return DMA{b: b}, nil
+}
+
+// Barrier orders every earlier load and store before every later one
+// (DSB SY).
+func Barrier() { dsb() }
