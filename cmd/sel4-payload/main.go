@@ -5,6 +5,13 @@
 //	sel4-payload -elfloader build/elfloader/elfloader -rootserver out/rootserver -o out/sel4/elfloader
 //	sel4-payload -elfloader IMAGE -list
 //	sel4-payload -elfloader IMAGE -extract rootserver -o rootserver.elf
+//	sel4-payload -kconfig SEL4_BUILD_DIR
+//
+// -kconfig prints the kernel configuration string the root task is linked
+// with (-X github.com/cohesix/cohesix/kernel-glue/sel4.kernelConfig=...):
+// EL0 counter exports, debug/printing, CNode size and the invocation label
+// set, which it derives from the build's libsel4 headers and matches
+// against the sets compiled into kernel-glue/sel4.
 package main
 
 import (
@@ -14,6 +21,7 @@ import (
 	"os"
 
 	"github.com/cohesix/cohesix/images/sel4"
+	glue "github.com/cohesix/cohesix/kernel-glue/sel4"
 )
 
 func main() {
@@ -32,8 +40,17 @@ func run(args []string, stdout io.Writer) error {
 	outPath := fs.String("o", "", "output file")
 	list := fs.Bool("list", false, "print the archive members and the estimated physical layout")
 	extract := fs.String("extract", "", "write the named archive member to -o")
+	kconfig := fs.String("kconfig", "", "print the kernel config string for the upstream build directory")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *kconfig != "" {
+		c, err := kernelConfig(*kconfig)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, c)
+		return nil
 	}
 	if *loaderPath == "" {
 		return fmt.Errorf("-elfloader is required")
@@ -108,4 +125,31 @@ func printList(w io.Writer, l *sel4.Elfloader) error {
 	fmt.Fprintf(w, "  rootserver %#x..%#x (%d bytes, entry %#x)\n", lay.Rootserver.Min, lay.Rootserver.Max, lay.Rootserver.Size(), lay.Rootserver.Entry)
 	fmt.Fprintf(w, "  elfloader  %#x (room left %d bytes)\n", lay.Limit, int64(lay.Limit)-int64(lay.HeadersPage+4096))
 	return lay.Fits()
+}
+
+// kernelConfig reads dir/CMakeCache.txt and the libsel4 invocation headers.
+func kernelConfig(dir string) (glue.KernelConfig, error) {
+	cache, err := os.ReadFile(dir + "/CMakeCache.txt")
+	if err != nil {
+		return glue.KernelConfig{}, err
+	}
+	got, err := glue.LabelsFromBuild(dir, os.ReadFile)
+	if err != nil {
+		return glue.KernelConfig{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	name := ""
+	for _, l := range []glue.Labels{glue.Labels13, glue.Labels14, glue.Labels15} {
+		got.Name = l.Name
+		if got == l {
+			name = l.Name
+		}
+	}
+	if name == "" {
+		return glue.KernelConfig{}, fmt.Errorf("%s: the libsel4 invocation labels match no set in kernel-glue/sel4 (13.0, 14.0, 15.0); add one: %+v", dir, got)
+	}
+	c, err := glue.KernelConfigFromCMakeCache(cache, name)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", dir, err)
+	}
+	return c, nil
 }

@@ -1,0 +1,96 @@
+# The seL4 embedding: the rootserver as an seL4 root task, booted by an
+# upstream elfloader whose embedded CPIO archive we rewrite (nothing upstream
+# is patched or rebuilt). Included by the top Makefile.
+#
+#   make image-sel4 SEL4_BUILD_DIR=~/seL4/build   out/sel4/elfloader with our rootserver
+#   make qemu-sel4  SEL4_BUILD_DIR=~/seL4/build   boot it, console on 127.0.0.1:$(TCP_PORT)
+#   make probe-sel4 SEL4_BUILD_DIR=~/seL4/build   boot the assembly probe root task and check
+#                                                 the syscall ABI, bootinfo and clock facts
+#   make sel4-kconfig SEL4_BUILD_DIR=...          print the kernel config the image links in
+#
+# SEL4_BUILD_DIR is an upstream seL4 aarch64 qemu-arm-virt build (non-MCS):
+# kernel/kernel.elf, kernel/kernel.dtb, CMakeCache.txt, the generated libsel4
+# headers, and an elfloader image: elfloader/elfloader, or the final image
+# under images/ (for example images/sel4test-driver-image-arm-qemu-arm-virt).
+
+SEL4_OUT        ?= $(OUT)/sel4
+SEL4_PAYLOAD    ?= $(GO) run ./cmd/sel4-payload
+SEL4_GO         ?= $(abspath $(OUT)/toolchain)/bin/go
+SEL4_QEMU       ?= qemu-system-aarch64
+SEL4_QEMU_TIME  ?= 12
+SEL4_GIC        ?= 2
+SEL4_ELFLOADER  ?= $(firstword $(wildcard $(SEL4_BUILD_DIR)/elfloader/elfloader) \
+                     $(wildcard $(SEL4_BUILD_DIR)/images/*-image-arm-qemu-arm-virt))
+SEL4_GLUE       := github.com/cohesix/cohesix/kernel-glue/sel4
+
+SEL4_REQUIRED = kernel/kernel.elf kernel/kernel.dtb CMakeCache.txt \
+	libsel4/include/sel4/invocation.h \
+	libsel4/sel4_arch_include/aarch64/sel4/sel4_arch/invocation.h \
+	libsel4/arch_include/arm/sel4/arch/invocation.h
+
+# Same network wiring as the virt embedding: one virtio-net (modern
+# virtio-mmio), console TCP port forwarded to the guest's 31337.
+SEL4_QEMU_ARGS = -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
+	-display none -global virtio-mmio.force-legacy=off \
+	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:$(TCP_PORT)-:31337 \
+	-device virtio-net-device,netdev=net0,mac=52:55:00:d1:55:01
+
+.PHONY: sel4-check sel4-kconfig image-sel4 qemu-sel4 probe-sel4
+
+## sel4-check: fail with the name of every missing piece of SEL4_BUILD_DIR.
+sel4-check:
+	@if [ -z "$(SEL4_BUILD_DIR)" ]; then \
+	  echo "sel4: SEL4_BUILD_DIR is not set; point it at an upstream seL4 aarch64 qemu-arm-virt build" >&2; exit 1; fi
+	@if [ ! -d "$(SEL4_BUILD_DIR)" ]; then echo "sel4: SEL4_BUILD_DIR=$(SEL4_BUILD_DIR) is not a directory" >&2; exit 1; fi
+	@missing=0; for f in $(SEL4_REQUIRED); do \
+	  if [ ! -f "$(SEL4_BUILD_DIR)/$$f" ]; then echo "sel4: missing $(SEL4_BUILD_DIR)/$$f" >&2; missing=1; fi; \
+	done; \
+	if [ -z "$(SEL4_ELFLOADER)" ]; then \
+	  echo "sel4: missing elfloader: neither $(SEL4_BUILD_DIR)/elfloader/elfloader nor $(SEL4_BUILD_DIR)/images/*-image-arm-qemu-arm-virt exists (set SEL4_ELFLOADER)" >&2; missing=1; \
+	elif [ ! -f "$(SEL4_ELFLOADER)" ]; then echo "sel4: missing $(SEL4_ELFLOADER)" >&2; missing=1; fi; \
+	if [ $$missing -ne 0 ]; then echo "sel4: SEL4_BUILD_DIR is incomplete" >&2; exit 1; fi
+
+$(SEL4_OUT):
+	mkdir -p $@
+
+## sel4-kconfig: the kernel configuration string linked into the root task.
+sel4-kconfig: sel4-check
+	@$(SEL4_PAYLOAD) -kconfig $(SEL4_BUILD_DIR)
+
+# The rootserver for the seL4 board: GOOS=cohesix with the sel4 tag, static,
+# not PIE (the elfloader applies no relocations), symbols and DWARF dropped
+# to fit the elfloader's archive.
+image-sel4: sel4-check | $(SEL4_OUT)
+	@if [ ! -x "$(SEL4_GO)" ]; then echo "sel4: no GOOS=cohesix toolchain at $(SEL4_GO); run make toolchain" >&2; exit 1; fi
+	kconfig=$$($(SEL4_PAYLOAD) -kconfig $(SEL4_BUILD_DIR)) && \
+	GOOS=cohesix GOARCH=arm64 CGO_ENABLED=0 $(SEL4_GO) build -tags sel4 -trimpath \
+	  -ldflags "-s -w -X $(SEL4_GLUE).kernelConfig=$$kconfig" -o $(SEL4_OUT)/rootserver ./cmd/rootserver
+	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/rootserver -strip -o $(SEL4_OUT)/elfloader
+
+## qemu-sel4: boot out/sel4/elfloader; serial on this terminal.
+qemu-sel4: image-sel4
+	$(SEL4_QEMU) $(SEL4_QEMU_ARGS) -serial mon:stdio -kernel $(SEL4_OUT)/elfloader
+
+# The probe is built by the ordinary toolchain (linux/arm64, entry moved off
+# the Go runtime), so it runs before the cohesix toolchain exists.
+$(SEL4_OUT)/probe-%.elf: cmd/sel4-payload/probe/*.go cmd/sel4-payload/probe/*.s | $(SEL4_OUT)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath \
+	  -ldflags '-s -w -E main.probeEntry -X main.probeMode=$*' -o $@ ./cmd/sel4-payload/probe
+
+## probe-sel4: boot the probe twice (counter read, self-suspend) and check the log.
+probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
+	@set -e; for m in fault suspend; do \
+	  $(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/probe-$$m.elf -o $(SEL4_OUT)/probe-$$m.img; \
+	  timeout $(SEL4_QEMU_TIME) $(SEL4_QEMU) -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
+	    -display none -monitor none -serial file:$(SEL4_OUT)/probe-$$m.log -kernel $(SEL4_OUT)/probe-$$m.img || true; \
+	  grep -q "probe: root task up" $(SEL4_OUT)/probe-$$m.log || { echo "probe-sel4: $$m: the root task never printed (log $(SEL4_OUT)/probe-$$m.log)" >&2; exit 1; }; \
+	  test $$(grep -ac '^BI ' $(SEL4_OUT)/probe-$$m.log) -eq 130 || { echo "probe-sel4: $$m: bootinfo dump incomplete" >&2; exit 1; }; \
+	done; \
+	if grep -q "probe: counter readable" $(SEL4_OUT)/probe-fault.log; then \
+	  echo "probe-sel4: CNTVCT_EL0 is readable at EL0: the kernel exports the counter"; \
+	elif grep -q "user exception" $(SEL4_OUT)/probe-fault.log; then \
+	  echo "probe-sel4: CNTVCT_EL0 at EL0 faults (UserException): the kernel does not export the counter"; \
+	else echo "probe-sel4: counter read: neither success nor fault in the log" >&2; exit 1; fi; \
+	if grep -q "suspend returned" $(SEL4_OUT)/probe-suspend.log || ! grep -q "suspending itself" $(SEL4_OUT)/probe-suspend.log; then \
+	  echo "probe-sel4: TCB_Suspend on the root TCB did not stop the task" >&2; exit 1; fi; \
+	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend via Call; logs in $(SEL4_OUT))"
