@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cohesix/cohesix/cmd/internal/cohclient"
+	"github.com/cohesix/cohesix/p9srv/vfs"
+	"github.com/cohesix/cohesix/services/ticket"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cohsh-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "cohsh")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func cohsh(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir(), "HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{o.String(), e.String(), code}
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHelpAndUsage(t *testing.T) {
+	r := cohsh(t, "", nil, "--help")
+	for _, f := range []string{"--transport", "--tcp-host", "--tcp-port", "--auth-token", "--role", "--ticket", "--script", "--check",
+		"--mint-ticket", "--ticket-subject", "--ticket-config", "--ticket-secret", "--retry-max-attempts", "--retry-backoff-ms",
+		"--retry-ceiling-ms", "--retry-timeout-ms", "--heartbeat-interval-ms"} {
+		if !strings.Contains(r.stdout, f+" ") {
+			t.Errorf("--help lacks %s", f)
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("--help exit %d", r.code)
+	}
+	for _, args := range [][]string{
+		{"--mint-ticket", "--role", "queen", "--ticket", "x"},
+		{"--mint-ticket"},
+		{"--ticket-secret", "x"},
+		{"--script", "a", "--check", "b"},
+		{"--transport", "serial"},
+		{"--role", "king"},
+		{"--no-such-flag"},
+	} {
+		if r := cohsh(t, "", nil, args...); r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") {
+			t.Errorf("%v: exit %d stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestMintTicket(t *testing.T) {
+	r := cohsh(t, "", nil, "--mint-ticket", "--role", "queen", "--ticket-secret", "bootstrap")
+	if r.code != 0 {
+		t.Fatalf("mint: %d %s", r.code, r.stderr)
+	}
+	tk := strings.TrimSpace(r.stdout)
+	c, err := ticket.Verify(tk, "bootstrap")
+	if err != nil || c.Role != vfs.RoleQueen || c.HasTTL || c.HasSubject || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("queen ticket %q: %+v %v", r.stdout, c, err)
+	}
+	cfg := writeFile(t, "root_task.toml", "[[tickets]]\nrole = \"worker-heartbeat\"\nsecret = \"from-config\"\n")
+	r = cohsh(t, "", nil, "--mint-ticket", "--role", "worker-heartbeat", "--ticket-subject", " worker-7 ", "--ticket-config", cfg)
+	c, err = ticket.Verify(strings.TrimSpace(r.stdout), "from-config")
+	if err != nil || c.Subject != "worker-7" || c.Ticks != 1000 || c.Ops != 10000 || c.TTL != 300 {
+		t.Errorf("worker ticket %q: %+v %v (%s)", r.stdout, c, err, r.stderr)
+	}
+	r = cohsh(t, "", []string{"COHSH_TICKET_SECRET= env-secret "}, "--mint-ticket", "--role", "worker-gpu", "--ticket-subject", "g")
+	if c, err = ticket.Verify(strings.TrimSpace(r.stdout), "env-secret"); err != nil || c.Ops != 64 || c.TTL != 120 {
+		t.Errorf("env secret ticket: %+v %v (%s)", c, err, r.stderr)
+	}
+	r = cohsh(t, "", nil, "--mint-ticket", "--role", "worker-bus", "--ticket-secret", "s")
+	if r.code != 1 || r.stderr != "Error: worker roles require a subject identity\n" {
+		t.Errorf("worker without subject: %d %q", r.code, r.stderr)
+	}
+	r = cohsh(t, "", nil, "--mint-ticket", "--role", "queen")
+	if r.code != 1 || !strings.Contains(r.stderr, "failed to read ticket config configs/root_task.toml") {
+		t.Errorf("missing config: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	good := writeFile(t, "good.coh", "# c\nattach queen\nEXPECT OK\nWAIT 10\nquit\n")
+	if r := cohsh(t, "", nil, "--check", good); r.code != 0 || r.stdout != "check ok: "+good+"\n" {
+		t.Errorf("check good: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	bad := writeFile(t, "bad.coh", "# c\n\nEXPECT OK\n")
+	r := cohsh(t, "", nil, "--check", bad)
+	want := "Error: script failure at line 3: EXPECT OK\nreason: EXPECT requires a prior command response\nlast command: <none>\nlast response: <none>\nlast response source: none\nrecent responses: <none>\n"
+	if r.code != 1 || r.stderr != want || r.stdout != "" {
+		t.Errorf("check bad: %d\nstdout %q\nstderr %q\nwant   %q", r.code, r.stdout, r.stderr, want)
+	}
+}
+
+// Every regression script and the server-hosted self-tests pass against
+// the in-process services; each run is a fresh hive.
+func TestRegressionScriptsOnMock(t *testing.T) {
+	scripts, _ := filepath.Glob("../../scripts/cohsh/*.coh")
+	if len(scripts) < 10 {
+		t.Fatalf("found %d scripts", len(scripts))
+	}
+	for _, s := range scripts {
+		t.Run(filepath.Base(s), func(t *testing.T) {
+			t.Parallel()
+			abs, _ := filepath.Abs(s)
+			r := cohsh(t, "", nil, "--transport", "mock", "--script", abs)
+			if r.code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.HasPrefix(r.stdout, "Welcome to Cohesix. Type 'help' for commands.\n") {
+				t.Errorf("no banner:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestScriptFailureReport(t *testing.T) {
+	s := writeFile(t, "f.coh", "attach queen\nEXPECT OK\ncat /proc/boot\nEXPECT ERR\nping\n")
+	r := cohsh(t, "", nil, "--transport", "mock", "--script", s)
+	want := "Error: script failure at line 4: EXPECT ERR\nreason: EXPECT ERR failed\nlast command: cat /proc/boot\nlast response: OK CAT path=/proc/boot data="
+	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "last response source: ack\nrecent responses:\n  - [out] ") ||
+		strings.Count(r.stderr, "\n  - [") != 8 {
+		t.Errorf("exit %d stderr:\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "ping: pong") {
+		t.Error("script went on after a failed EXPECT")
+	}
+	// --role attaches before line 1.
+	s = writeFile(t, "r.coh", "ping\nEXPECT SUBSTR reply=pong\nlog\nEXPECT OK\n")
+	if r := cohsh(t, "", nil, "--transport", "mock", "--role", "queen", "--script", s); r.code != 0 || !strings.Contains(r.stdout, "attached session SessionId(2) as Queen\n") {
+		t.Errorf("--role script: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestLineREPL(t *testing.T) {
+	in := "help\nattach queen\nls /proc/tests\ntest\ntest --mode full --json\nbogus\nquit\nping\n"
+	r := cohsh(t, in, nil, "--transport", "mock")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"Welcome to Cohesix. Type 'help' for commands.\ndetached shell: run 'attach <role>' to connect\ncoh> Cohesix command surface:\n",
+		"coh> [console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(2) as Queen\ncoh> ",
+		"[console] OK LS path=/proc/tests entries=3\nselftest_quick.coh\nselftest_full.coh\nselftest_negative.coh\n",
+		"selftest PASS mode=quick elapsed_ms=",
+		"PASS - line 10: quit (OK)\n[console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(3) as Queen\n",
+		`{"ok":true,"mode":"full","elapsed_ms":`,
+		`"version":"1"}` + "\n",
+		"coh> Error: unknown command 'bogus'\ncoh> ",
+		"closing session\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "ping: not attached") {
+		t.Error("REPL read past quit")
+	}
+	// EOF ends the shell cleanly.
+	if r := cohsh(t, "attach queen\n", nil, "--transport", "mock", "--role", "queen"); r.code != 0 ||
+		!strings.Contains(r.stdout, "Error: already attached; run 'quit' to close the current session\ncoh> \n") {
+		t.Errorf("EOF: %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestTelemetryPushOnMock(t *testing.T) {
+	src := writeFile(t, "metrics.csv", "ts,temp\n1,40\n2,41\n3,42\n")
+	in := "attach queen\ntelemetry push " + src + " --device dev-1\ncat /queen/telemetry/dev-1/latest\nquit\n"
+	r := cohsh(t, in, nil, "--transport", "mock")
+	if !strings.Contains(r.stdout, "[console] OK TELEMETRY action=push device=dev-1 seg_id=seg-000001 records=") {
+		t.Errorf("push:\n%s\n%s", r.stdout, r.stderr)
+	}
+}
+
+func TestConsoleLockAndEnv(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	l, err := cohclient.AcquireConsoleLock("127.0.0.1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	s := writeFile(t, "a.coh", "attach queen\n")
+	r := cohsh(t, "", []string{"TMPDIR=" + tmp, "COHSH_TCP_PORT=1"}, "--script", s)
+	if r.code != 1 || !strings.Contains(r.stderr, "reason: command failed: console busy: lock held at "+filepath.Join(tmp, "cohesix-console-127.0.0.1-1.lock")+" (owner pid=") {
+		t.Errorf("locked console: %d %q", r.code, r.stderr)
+	}
+	// With the lock disabled the client goes on to connect (and fails: nothing listens on port 1).
+	r = cohsh(t, "", []string{"TMPDIR=" + tmp, "COHSH_CONSOLE_LOCK=off", "COHSH_RETRY_MAX_ATTEMPTS=0"}, "--tcp-port", "1", "--script", s)
+	if r.code != 1 || !strings.Contains(r.stderr, "failed to connect to Cohesix TCP console at 127.0.0.1:1") {
+		t.Errorf("unlocked: %d %q", r.code, r.stderr)
+	}
+	r = cohsh(t, "", []string{"COHSH_RETRY_TIMEOUT_MS=abc"}, "--script", s)
+	if r.code != 1 || !strings.Contains(r.stderr, "invalid COHSH_RETRY_TIMEOUT_MS value 'abc'") {
+		t.Errorf("bad env: %d %q", r.code, r.stderr)
+	}
+}
