@@ -232,23 +232,167 @@ func Decode(frame []byte) (tag uint16, m Msg, err error) {
 }
 
 // DecodeBody decodes body (the bytes after the header) into m, strictly.
+// It switches on m's concrete type rather than calling through the
+// interface so neither m nor the decoder escapes to the heap.
 func DecodeBody(body []byte, m Msg) error {
 	d := decoder{b: body}
-	m.decodeBody(&d)
+	var t Type
+	switch m := m.(type) {
+	case *TversionMsg:
+		m.decodeBody(&d)
+		t = Tversion
+	case *RversionMsg:
+		m.decodeBody(&d)
+		t = Rversion
+	case *TauthMsg:
+		m.decodeBody(&d)
+		t = Tauth
+	case *RauthMsg:
+		m.decodeBody(&d)
+		t = Rauth
+	case *TattachMsg:
+		m.decodeBody(&d)
+		t = Tattach
+	case *RattachMsg:
+		m.decodeBody(&d)
+		t = Rattach
+	case *RlerrorMsg:
+		m.decodeBody(&d)
+		t = Rlerror
+	case *TflushMsg:
+		m.decodeBody(&d)
+		t = Tflush
+	case *RflushMsg:
+		m.decodeBody(&d)
+		t = Rflush
+	case *TwalkMsg:
+		m.decodeBody(&d)
+		t = Twalk
+	case *RwalkMsg:
+		m.decodeBody(&d)
+		t = Rwalk
+	case *TlopenMsg:
+		m.decodeBody(&d)
+		t = Tlopen
+	case *RlopenMsg:
+		m.decodeBody(&d)
+		t = Rlopen
+	case *TreadMsg:
+		m.decodeBody(&d)
+		t = Tread
+	case *RreadMsg:
+		m.decodeBody(&d)
+		t = Rread
+	case *TwriteMsg:
+		m.decodeBody(&d)
+		t = Twrite
+	case *RwriteMsg:
+		m.decodeBody(&d)
+		t = Rwrite
+	case *TclunkMsg:
+		m.decodeBody(&d)
+		t = Tclunk
+	case *RclunkMsg:
+		m.decodeBody(&d)
+		t = Rclunk
+	case *TremoveMsg:
+		m.decodeBody(&d)
+		t = Tremove
+	case *RremoveMsg:
+		m.decodeBody(&d)
+		t = Rremove
+	case *TgetattrMsg:
+		m.decodeBody(&d)
+		t = Tgetattr
+	case *RgetattrMsg:
+		m.decodeBody(&d)
+		t = Rgetattr
+	case *TreaddirMsg:
+		m.decodeBody(&d)
+		t = Treaddir
+	case *RreaddirMsg:
+		m.decodeBody(&d)
+		t = Rreaddir
+	case *TstatfsMsg:
+		m.decodeBody(&d)
+		t = Tstatfs
+	case *RstatfsMsg:
+		m.decodeBody(&d)
+		t = Rstatfs
+	default:
+		return errInvalid("no decoder for this message")
+	}
 	if d.err != "" {
-		return errInvalid(m.Type().String() + ": " + d.err)
+		return errInvalid(t.String() + ": " + d.err)
 	}
 	if d.off != len(d.b) {
-		return errInvalid(m.Type().String() + ": " + itoa(uint64(len(d.b)-d.off)) + " trailing bytes")
+		return errInvalid(t.String() + ": " + itoa(uint64(len(d.b)-d.off)) + " trailing bytes")
 	}
 	return nil
 }
 
-// Append appends the encoded frame of m with tag to dst.
+// Append appends the encoded frame of m with tag to dst. Like DecodeBody
+// it switches on the concrete type so m does not escape.
 func Append(dst []byte, tag uint16, m Msg) []byte {
 	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, byte(m.Type()), byte(tag), byte(tag>>8))
-	dst = m.appendBody(dst)
+	switch m := m.(type) {
+	case *TversionMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tversion), byte(tag), byte(tag>>8)))
+	case *RversionMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rversion), byte(tag), byte(tag>>8)))
+	case *TauthMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tauth), byte(tag), byte(tag>>8)))
+	case *RauthMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rauth), byte(tag), byte(tag>>8)))
+	case *TattachMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tattach), byte(tag), byte(tag>>8)))
+	case *RattachMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rattach), byte(tag), byte(tag>>8)))
+	case *RlerrorMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rlerror), byte(tag), byte(tag>>8)))
+	case *TflushMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tflush), byte(tag), byte(tag>>8)))
+	case *RflushMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rflush), byte(tag), byte(tag>>8)))
+	case *TwalkMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Twalk), byte(tag), byte(tag>>8)))
+	case *RwalkMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rwalk), byte(tag), byte(tag>>8)))
+	case *TlopenMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tlopen), byte(tag), byte(tag>>8)))
+	case *RlopenMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rlopen), byte(tag), byte(tag>>8)))
+	case *TreadMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tread), byte(tag), byte(tag>>8)))
+	case *RreadMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rread), byte(tag), byte(tag>>8)))
+	case *TwriteMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Twrite), byte(tag), byte(tag>>8)))
+	case *RwriteMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rwrite), byte(tag), byte(tag>>8)))
+	case *TclunkMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tclunk), byte(tag), byte(tag>>8)))
+	case *RclunkMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rclunk), byte(tag), byte(tag>>8)))
+	case *TremoveMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tremove), byte(tag), byte(tag>>8)))
+	case *RremoveMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rremove), byte(tag), byte(tag>>8)))
+	case *TgetattrMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tgetattr), byte(tag), byte(tag>>8)))
+	case *RgetattrMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rgetattr), byte(tag), byte(tag>>8)))
+	case *TreaddirMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Treaddir), byte(tag), byte(tag>>8)))
+	case *RreaddirMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rreaddir), byte(tag), byte(tag>>8)))
+	case *TstatfsMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Tstatfs), byte(tag), byte(tag>>8)))
+	case *RstatfsMsg:
+		dst = m.appendBody(append(dst, 0, 0, 0, 0, byte(Rstatfs), byte(tag), byte(tag>>8)))
+	default:
+		panic("proto: Append of a foreign Msg")
+	}
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start))
 	return dst
 }

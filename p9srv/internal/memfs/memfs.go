@@ -186,16 +186,16 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := "/" + strings.Join(path, "/")
+	p := func() string { return "/" + strings.Join(path, "/") }
 	m := n.stat.Mode
 	if m&vfs.Dir != 0 {
-		return nil, &vfs.Error{Kind: vfs.NotFound, Op: "open", Path: p, Msg: "is a directory"}
+		return nil, &vfs.Error{Kind: vfs.NotFound, Op: "open", Path: p(), Msg: "is a directory"}
 	}
 	if flags&vfs.OpenRead != 0 && m&(vfs.Read|vfs.Stream) == 0 {
-		return nil, &vfs.Error{Kind: vfs.Permission, Op: "open", Path: p, Msg: "not readable"}
+		return nil, &vfs.Error{Kind: vfs.Permission, Op: "open", Path: p(), Msg: "not readable"}
 	}
 	if flags&vfs.OpenAppend != 0 && m&vfs.Append == 0 {
-		return nil, &vfs.Error{Kind: vfs.Permission, Op: "open", Path: p, Msg: "read-only"}
+		return nil, &vfs.Error{Kind: vfs.Permission, Op: "open", Path: p(), Msg: "read-only"}
 	}
 	f := &file{s: s, n: n, flags: flags}
 	s.files = append(s.files, f)
