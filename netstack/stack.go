@@ -13,9 +13,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
-	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
-	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
 	"github.com/cohesix/cohesix/netstack/clock"
 	"github.com/cohesix/cohesix/netstack/link"
@@ -65,8 +63,9 @@ type Config struct {
 	SecureRNG io.Reader
 }
 
-// DefaultProtocols is the full set the image runs.
-var DefaultProtocols = []string{ProtoIPv4, ProtoARP, ProtoICMP, ProtoTCP, ProtoUDP}
+// MinimalProtocols is the smallest set that serves TCP on IPv4. Echo
+// requests are still answered (by ipv4).
+var MinimalProtocols = []string{ProtoIPv4, ProtoARP, ProtoTCP}
 
 // DefaultConfig is QEMU user networking's guest side.
 func DefaultConfig() Config {
@@ -136,12 +135,12 @@ func NewWithDevice(dev link.Device, cfg Config) (*Stack, error) {
 			opts.NetworkProtocols = append(opts.NetworkProtocols, arp.NewProtocol)
 		case ProtoTCP:
 			opts.TransportProtocols = append(opts.TransportProtocols, tcp.NewProtocol)
-		case ProtoUDP:
-			opts.TransportProtocols = append(opts.TransportProtocols, udp.NewProtocol)
-		case ProtoICMP:
-			opts.TransportProtocols = append(opts.TransportProtocols, icmp.NewProtocol4)
 		default:
-			return nil, fmt.Errorf("netstack: unknown protocol %q", p)
+			f, ok := optionalTransports[p]
+			if !ok {
+				return nil, fmt.Errorf("netstack: protocol %q unknown or not built in (tag netstack_minimal)", p)
+			}
+			opts.TransportProtocols = append(opts.TransportProtocols, f)
 		}
 		have[p] = true
 	}

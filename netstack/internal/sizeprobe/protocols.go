@@ -1,0 +1,5 @@
+package main
+
+import "github.com/cohesix/cohesix/netstack"
+
+var protocols = netstack.DefaultProtocols
