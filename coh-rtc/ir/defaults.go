@@ -39,7 +39,7 @@ func Defaults() Manifest {
 			RingBytesPerWorker: 1024,
 			FrameSchema:        "legacy-plaintext",
 		},
-		TelemetryIngest: TelemetryIngest{EvictionPolicy: "evict-oldest"},
+		TelemetryIngest: TelemetryIngest{MaxRecordBytes: 4096, EvictionPolicy: "evict-oldest"},
 		Lifecycle: Lifecycle{
 			InitialState:    "BOOTING",
 			AutoTransitions: []Transition{{From: "BOOTING", To: "ONLINE"}},
@@ -112,5 +112,17 @@ func Defaults() Manifest {
 			},
 		},
 		HW: HW{Devices: []HWDevice{}},
+		SwarmUI: SwarmUI{
+			TicketScope: "per-ticket",
+			Cache:       SwarmUICache{MaxBytes: 262144, TTLS: 3600},
+			Hive: SwarmUIHive{
+				FrameCapFPS: 60, StepMS: 16, LODZoomOut: 0.7, LODZoomIn: 1.25, LODEventBudget: 512,
+				SnapshotMaxEvents: 4096, OverlayLines: 3, DetailLines: 50, LineCapBytes: 160, PerWorkerBytes: 2048,
+			},
+			Paths: SwarmUIPaths{
+				TelemetryRoot: "/worker", ProcIngestRoot: "/proc/ingest", WorkerRoot: "/worker",
+				NamespaceRoots: []string{"/proc", "/queen", "/worker", "/log", "/gpu"},
+			},
+		},
 	}
 }

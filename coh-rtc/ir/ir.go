@@ -38,6 +38,7 @@ type Manifest struct {
 	Sidecars        Sidecars        `toml:"sidecars" json:"sidecars"`
 	Ecosystem       Ecosystem       `toml:"ecosystem" json:"ecosystem"`
 	HW              HW              `toml:"hw" json:"hw"`
+	SwarmUI         SwarmUI         `toml:"swarmui" json:"swarmui"`
 }
 
 // Meta is free-form provenance; it is carried into the resolved JSON.
@@ -581,4 +582,41 @@ type HWDevice struct {
 type HWAttestation struct {
 	Enabled   bool   `toml:"enabled" json:"enabled"`
 	Mechanism string `toml:"mechanism" json:"mechanism"` // tpm or dice
+}
+
+// SwarmUI holds the defaults of the SwarmUI operator client.
+type SwarmUI struct {
+	TicketScope string       `toml:"ticket_scope" json:"ticket_scope"` // "per-ticket" or "shared"
+	Cache       SwarmUICache `toml:"cache" json:"cache"`
+	Hive        SwarmUIHive  `toml:"hive" json:"hive"`
+	Paths       SwarmUIPaths `toml:"paths" json:"paths"`
+}
+
+// SwarmUICache bounds the UI's offline cache.
+type SwarmUICache struct {
+	Enabled  bool   `toml:"enabled" json:"enabled"`
+	MaxBytes uint32 `toml:"max_bytes" json:"max_bytes"`
+	TTLS     uint32 `toml:"ttl_s" json:"ttl_s"`
+}
+
+// SwarmUIHive bounds the live hive view.
+type SwarmUIHive struct {
+	FrameCapFPS       uint32  `toml:"frame_cap_fps" json:"frame_cap_fps"`
+	StepMS            uint32  `toml:"step_ms" json:"step_ms"`
+	LODZoomOut        float64 `toml:"lod_zoom_out" json:"lod_zoom_out"`
+	LODZoomIn         float64 `toml:"lod_zoom_in" json:"lod_zoom_in"`
+	LODEventBudget    uint32  `toml:"lod_event_budget" json:"lod_event_budget"`
+	SnapshotMaxEvents uint32  `toml:"snapshot_max_events" json:"snapshot_max_events"`
+	OverlayLines      uint32  `toml:"overlay_lines" json:"overlay_lines"`
+	DetailLines       uint32  `toml:"detail_lines" json:"detail_lines"`
+	LineCapBytes      uint32  `toml:"line_cap_bytes" json:"line_cap_bytes"`
+	PerWorkerBytes    uint32  `toml:"per_worker_bytes" json:"per_worker_bytes"`
+}
+
+// SwarmUIPaths are the namespace roots the UI reads.
+type SwarmUIPaths struct {
+	TelemetryRoot  string   `toml:"telemetry_root" json:"telemetry_root"`
+	ProcIngestRoot string   `toml:"proc_ingest_root" json:"proc_ingest_root"`
+	WorkerRoot     string   `toml:"worker_root" json:"worker_root"`
+	NamespaceRoots []string `toml:"namespace_roots" json:"namespace_roots"`
 }

@@ -74,4 +74,7 @@ func (m *Manifest) normalize() {
 	if m.HW.Devices == nil {
 		m.HW.Devices = []HWDevice{}
 	}
+	if m.SwarmUI.Paths.NamespaceRoots == nil {
+		m.SwarmUI.Paths.NamespaceRoots = []string{}
+	}
 }

@@ -119,6 +119,7 @@ func Manifest(m *ir.Manifest) error {
 	c.ecosystem()
 	c.cas()
 	c.hw()
+	c.swarmUI()
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -833,6 +834,40 @@ func (c *checker) hw() {
 		if at.Mechanism == "tpm" && !kinds["tpm"] {
 			c.fail("hw.attestation.mechanism", "tpm attestation requires a \"tpm\" hardware binding")
 		}
+	}
+}
+
+func (c *checker) swarmUI() {
+	u := c.m.SwarmUI
+	if u.TicketScope != "per-ticket" && u.TicketScope != "shared" {
+		c.fail("swarmui.ticket_scope", "unknown scope %q (want per-ticket or shared)", u.TicketScope)
+	}
+	if u.Cache.Enabled && (u.Cache.MaxBytes == 0 || u.Cache.TTLS == 0) {
+		c.fail("swarmui.cache", "enabled = true needs max_bytes and ttl_s >= 1")
+	}
+	h := u.Hive
+	if h.FrameCapFPS == 0 || h.FrameCapFPS > 240 {
+		c.fail("swarmui.hive.frame_cap_fps", "%d outside 1..240", h.FrameCapFPS)
+	}
+	if h.StepMS == 0 {
+		c.fail("swarmui.hive.step_ms", "must be >= 1")
+	}
+	// Written so that NaN fails too.
+	if !(h.LODZoomOut > 0 && h.LODZoomOut < h.LODZoomIn && h.LODZoomIn <= 100) {
+		c.fail("swarmui.hive.lod_zoom_in", "need 0 < lod_zoom_out (%v) < lod_zoom_in (%v) <= 100", h.LODZoomOut, h.LODZoomIn)
+	}
+	if h.LineCapBytes == 0 || h.LineCapBytes > 256 {
+		c.fail("swarmui.hive.line_cap_bytes", "%d outside 1..256 (the console line limit)", h.LineCapBytes)
+	}
+	if h.PerWorkerBytes > c.m.Secure9P.MSize {
+		c.fail("swarmui.hive.per_worker_bytes", "%d exceeds secure9p.msize %d", h.PerWorkerBytes, c.m.Secure9P.MSize)
+	}
+	p := u.Paths
+	c.absPath("swarmui.paths.telemetry_root", p.TelemetryRoot, false, false)
+	c.absPath("swarmui.paths.proc_ingest_root", p.ProcIngestRoot, false, false)
+	c.absPath("swarmui.paths.worker_root", p.WorkerRoot, false, false)
+	for i, r := range p.NamespaceRoots {
+		c.absPath(fmt.Sprintf("swarmui.paths.namespace_roots[%d]", i), r, false, false)
 	}
 }
 

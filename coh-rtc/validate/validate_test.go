@@ -32,7 +32,7 @@ func TestShippedManifestIsValid(t *testing.T) {
 }
 
 func TestTestdataManifestsAreValid(t *testing.T) {
-	for _, name := range []string{"minimal.toml", "uefi.toml"} {
+	for _, name := range []string{"minimal.toml", "uefi.toml", "reference_root_task.toml"} {
 		src, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -124,6 +124,7 @@ func TestRedLines(t *testing.T) {
 		}, "persistence.spool.max_record_bytes"},
 		{"ticket scopes above 16", func(m *ir.Manifest) { m.TicketLimits.MaxScopes = 17 }, "ticket_limits.max_scopes"},
 		{"retry ceiling below backoff", func(m *ir.Manifest) { m.ClientPolicies.Retry.CeilingMS = 100 }, "client_policies.retry.ceiling_ms"},
+		{"swarmui zoom inverted", func(m *ir.Manifest) { m.SwarmUI.Hive.LODZoomIn = 0.5 }, "swarmui.hive.lod_zoom_in"},
 		{"unknown profile", func(m *ir.Manifest) { m.Profile.Name = "pdp11" }, "profile.name"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import "time"
 
 // Fingerprint is the lower-case hex SHA-256 of
 // out/manifests/root_task_resolved.json, the canonical resolved manifest.
-const Fingerprint = "cb671d3a3fbab0e411c11fb7ce699138e7c6bf03464f69458a174f6095057a95"
+const Fingerprint = "f0eeb746261959d05b767302fded83d93ba5677a5ed268b6fb6614a76d210b71"
 
 // SchemaVersion is the manifest schema (root_task.schema).
 const SchemaVersion = "1.5"
@@ -20,7 +20,7 @@ const ProfileKernel = true
 
 // ProcBoot is the content of /proc/boot: BootLines joined by newlines, with
 // a trailing newline.
-const ProcBoot = "Cohesix boot: root-task online\nmanifest.schema=1.5\nmanifest.profile=virt-aarch64\nmanifest.sha256=cb671d3a3fbab0e411c11fb7ce699138e7c6bf03464f69458a174f6095057a95\ntelemetry.ring_bytes_per_worker=1024\ntelemetry.frame_schema=legacy-plaintext\ntelemetry.cursor.retain_on_boot=false\nevent_pump.fds=serial,timer,ipc,net-console,ninedoor\n"
+const ProcBoot = "Cohesix boot: root-task online\nmanifest.schema=1.5\nmanifest.profile=virt-aarch64\nmanifest.sha256=f0eeb746261959d05b767302fded83d93ba5677a5ed268b6fb6614a76d210b71\ntelemetry.ring_bytes_per_worker=1024\ntelemetry.frame_schema=legacy-plaintext\ntelemetry.cursor.retain_on_boot=false\nevent_pump.fds=serial,timer,ipc,net-console,ninedoor\n"
 
 // BootLines are the lines the rootserver prints on the serial console at
 // boot, in this order, and serves as /proc/boot.
@@ -29,7 +29,7 @@ func BootLines() []string {
 		"Cohesix boot: root-task online",
 		"manifest.schema=1.5",
 		"manifest.profile=virt-aarch64",
-		"manifest.sha256=cb671d3a3fbab0e411c11fb7ce699138e7c6bf03464f69458a174f6095057a95",
+		"manifest.sha256=f0eeb746261959d05b767302fded83d93ba5677a5ed268b6fb6614a76d210b71",
 		"telemetry.ring_bytes_per_worker=1024",
 		"telemetry.frame_schema=legacy-plaintext",
 		"telemetry.cursor.retain_on_boot=false",
