@@ -32,6 +32,11 @@ type Limits struct {
 	IngestSegmentBytes      int
 	IngestDeviceBytes       int
 
+	// /proc/ingest observability.
+	IngestLatencySamples int
+	IngestWatchEntries   int
+	IngestWatchInterval  time.Duration
+
 	// Ticket claims bounds (§3.5 step 6).
 	MaxScopes          int
 	MaxScopePathBytes  int
@@ -123,12 +128,16 @@ func DefaultConfig() Config {
 			IngestRecordBytes:       4096,
 			IngestSegmentBytes:      32768,
 			IngestDeviceBytes:       131072,
-			MaxScopes:               8,
-			MaxScopePathBytes:       128,
-			MaxScopeRatePerSec:      64,
-			MaxBandwidthBytes:       131072,
-			MaxCursorResumes:        16,
-			MaxCursorAdvances:       256,
+
+			IngestLatencySamples: 32,
+			IngestWatchEntries:   16,
+			IngestWatchInterval:  50 * time.Millisecond,
+			MaxScopes:            8,
+			MaxScopePathBytes:    128,
+			MaxScopeRatePerSec:   64,
+			MaxBandwidthBytes:    131072,
+			MaxCursorResumes:     16,
+			MaxCursorAdvances:    256,
 		},
 		Throttle: Throttle{
 			Base:          250 * time.Millisecond,

@@ -87,6 +87,7 @@ type Hive struct {
 	devices []*ingestDevice // telemetry ingest, creation order
 
 	pressureCounts map[string]uint64
+	ingest         ingestObserver
 }
 
 var (
@@ -127,6 +128,7 @@ func New(cfg Config) (*Hive, error) {
 		log:            newLineRing(l.LogLines),
 		life:           lifecycle{state: StateBooting, reason: "boot", since: now},
 		pressureCounts: map[string]uint64{},
+		ingest:         newIngestObserver(l),
 	}
 	for _, g := range cfg.GPUs {
 		if g.ID == "" || g.ID == "bridge" || strings.ContainsAny(g.ID, "/\"\\") {

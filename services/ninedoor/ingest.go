@@ -119,6 +119,7 @@ func (h *Hive) ingestCtl(id string, p []byte) error {
 func (h *Hive) evictSegment(d *ingestDevice, why string) {
 	old := d.segs[0]
 	d.segs = d.segs[1:]
+	h.ingest.dropped++
 	h.Logf("telemetry ingest device=%s evicted=%s bytes=%d reason=%s", d.id, old.id, len(old.data), why)
 }
 

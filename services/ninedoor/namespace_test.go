@@ -12,7 +12,8 @@ func TestListings(t *testing.T) {
 	q := f.queen()
 	tests := []struct{ path, want string }{
 		{"/", "log proc queen shard worker"},
-		{"/proc", "boot tests lifecycle 9p root pressure"},
+		{"/proc", "boot tests lifecycle 9p ingest root pressure"},
+		{"/proc/ingest", "p50_ms p95_ms backpressure dropped queued watch"},
 		{"/proc/tests", "selftest_quick.coh selftest_full.coh selftest_negative.coh"},
 		{"/proc/lifecycle", "state reason since"},
 		{"/proc/9p", "session"},

@@ -33,7 +33,8 @@ type node struct {
 	content  func() []byte  // nodeStatic
 	w        *worker        // nodeTelemetry
 	gfile    *gpuFile       // nodeGPUFile
-	ring     *lineRing      // nodeLog
+	ring     *lineRing      // nodeLog: the queen log or /proc/ingest/watch
+	watch    bool           // /proc/ingest/watch: opening it for read adds a line
 	device   string         // nodeIngestCtl
 	dev      *ingestDevice  // nodeIngestSeg
 	seg      *ingestSegment // nodeIngestSeg
@@ -144,9 +145,12 @@ func (h *Hive) lookup(p []string) (*node, error) {
 }
 
 func (h *Hive) lookupProc(p []string) *node {
+	if len(p) >= 2 && p[1] == "ingest" {
+		return h.lookupIngestProc(p)
+	}
 	switch len(p) {
 	case 1:
-		return dir("/proc", "boot", "tests", "lifecycle", "9p", "root", "pressure")
+		return dir("/proc", "boot", "tests", "lifecycle", "9p", "ingest", "root", "pressure")
 	case 2:
 		switch p[1] {
 		case "boot":

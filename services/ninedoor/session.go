@@ -436,6 +436,12 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 			s.resumes++
 		}
 	}
+	if acc&accessRead != 0 && len(canon) >= 2 && canon[0] == "proc" && canon[1] == "ingest" {
+		s.h.ingest.uiReads++
+		if n.watch {
+			s.h.watchLine(s.h.now())
+		}
+	}
 	f := &file{s: s, n: n, path: path, acc: acc}
 	if acc&accessRead != 0 && n.content != nil {
 		f.snap = n.content()
@@ -513,7 +519,7 @@ func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 			n = copy(p, f.snap[off:])
 		}
 	case nodeLog:
-		base, data := f.s.h.log.snapshot()
+		base, data := f.n.ring.snapshot()
 		if i := f.streamOff(off, base) - base; i < uint64(len(data)) {
 			n = copy(p, data[i:])
 		}
@@ -557,6 +563,7 @@ func (f *file) Append(p []byte) (int, error) {
 	}
 	h := f.s.h
 	var err error
+	start := h.now()
 	switch f.n.kind {
 	case nodeLog:
 		err = h.appendLog(p)
@@ -574,6 +581,13 @@ func (f *file) Append(p []byte) (int, error) {
 		err = h.ingestAppend(f.n.dev, f.n.seg, p)
 	default:
 		err = &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagDenied, Msg: "read-only"}
+	}
+	if f.n.kind == nodeTelemetry || f.n.kind == nodeIngestSeg {
+		if err == nil {
+			h.ingest.sample(h.now().Sub(start))
+		} else if vfs.KindOf(err) == vfs.BufferFull || vfs.KindOf(err) == vfs.Invalid {
+			h.ingest.backpressure++
+		}
 	}
 	if err != nil {
 		return 0, f.s.deny("append", f.path, err)

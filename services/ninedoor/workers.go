@@ -179,6 +179,7 @@ func (h *Hive) appendTelemetry(w *worker, p []byte) error {
 	if dropped := w.ring.push(rec); dropped > 0 {
 		// The first wrap is logged at once, later ones once per ring's worth
 		// of dropped bytes: a ticking worker must not flush the queen log.
+		h.ingest.dropped++
 		w.unloggedDrop += uint64(dropped)
 		if !w.wrapped || w.unloggedDrop >= uint64(w.ring.capacity()) {
 			h.logUser(fmt.Sprintf("telemetry ring wrap dropped_bytes=%d new_base=%d", w.unloggedDrop, w.ring.base))
