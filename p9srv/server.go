@@ -26,6 +26,19 @@ const (
 // Clock reads the time; pump.Clock satisfies it.
 type Clock interface{ Now() time.Time }
 
+// ShortWritePolicy is what a connection does when its Write takes fewer
+// bytes than offered (secure9p.short_write.policy).
+type ShortWritePolicy uint8
+
+const (
+	// ShortWriteRetry keeps the rest and writes it when the stream takes
+	// more, on a later poll (the services/netio contract).
+	ShortWriteRetry ShortWritePolicy = iota
+	// ShortWriteReject closes the connection on the first short write,
+	// for transports where one means the peer is not keeping up.
+	ShortWriteReject
+)
+
 // Options bound the server. Zero fields take the defaults in brackets.
 type Options struct {
 	// Msize is the largest msize the server negotiates [8192, the most allowed].
@@ -47,6 +60,8 @@ type Options struct {
 	// MaxFrame is the declared size above which a connection is closed
 	// rather than answered TooBig [DefaultMaxFrame].
 	MaxFrame uint32
+	// ShortWrites selects the short-write policy [ShortWriteRetry].
+	ShortWrites ShortWritePolicy
 	// Clock, if set, lets Poll stop when its budget is spent. Without it
 	// only RequestsPerPoll bounds a poll's work.
 	Clock Clock
@@ -105,6 +120,7 @@ type Stats struct {
 	TooBig           uint64 // frames over msize answered EMSGSIZE and skipped
 	ShortWrites      uint64 // Write calls that took fewer bytes than offered
 	WriteRetries     uint64 // later Write calls finishing a short write
+	ShortWriteCloses uint64 // connections closed by ShortWriteReject
 	RefusedConns     uint64 // AddConn beyond MaxConns
 	ProtocolCloses   uint64 // connections closed for an absurd frame size
 	Backpressure     uint64 // polls that stopped decoding a connection on a full output or tag table
@@ -412,6 +428,11 @@ func (c *conn) flush() {
 		c.short = c.outHead < len(c.out)
 		if c.short {
 			c.srv.stats.ShortWrites++
+			if c.srv.opts.ShortWrites == ShortWriteReject {
+				c.srv.stats.ShortWriteCloses++
+				c.close()
+				return
+			}
 			break
 		}
 	}

@@ -652,6 +652,18 @@ func TestShortWritesAndReassembly(t *testing.T) {
 	}
 }
 
+func TestShortWriteReject(t *testing.T) {
+	c := newClient(t, p9srv.Options{ShortWrites: p9srv.ShortWriteReject})
+	c.handshake("queen")
+	c.mem.WriteLimit = 3
+	c.send(&proto.TstatfsMsg{Fid: 0})
+	c.poll()
+	st := c.srv.Stats()
+	if !c.mem.Closed || st.ShortWriteCloses != 1 || st.Conns != 0 || c.fs.OpenSessions != 0 {
+		t.Fatalf("closed=%v stats=%+v sessions=%d", c.mem.Closed, st, c.fs.OpenSessions)
+	}
+}
+
 func TestOutputBackpressure(t *testing.T) {
 	c := newClient(t, p9srv.Options{MaxTags: 64, RequestsPerPoll: 1000})
 	c.handshake("queen")

@@ -194,3 +194,33 @@ func TestTypeString(t *testing.T) {
 		t.Errorf("got %v, %v", Twalk, Type(251))
 	}
 }
+
+// TestLengthMutations is milestone 5's corpus in table form: for every
+// message, every wrong size prefix, every truncation (with the prefix kept
+// honest) and every tail of extra bytes is refused.
+func TestLengthMutations(t *testing.T) {
+	for _, m := range roundTrip {
+		good := Append(nil, 1, m)
+		for _, delta := range []int{-7, -1, 1, 2, 1000, 1 << 20} {
+			f := append([]byte(nil), good...)
+			binary.LittleEndian.PutUint32(f, uint32(len(good)+delta))
+			if _, _, err := Decode(f); err == nil {
+				t.Errorf("%v: size off by %d accepted", m.Type(), delta)
+			}
+		}
+		for cut := HeaderSize; cut < len(good); cut++ {
+			f := append([]byte(nil), good[:cut]...)
+			binary.LittleEndian.PutUint32(f, uint32(cut))
+			if _, _, err := Decode(f); err == nil {
+				t.Errorf("%v: truncated to %d of %d bytes accepted", m.Type(), cut, len(good))
+			}
+		}
+		for tail := 1; tail <= 9; tail++ {
+			f := append(append([]byte(nil), good...), bytes.Repeat([]byte{0xa5}, tail)...)
+			binary.LittleEndian.PutUint32(f, uint32(len(f)))
+			if _, _, err := Decode(f); err == nil {
+				t.Errorf("%v: %d tail bytes accepted", m.Type(), tail)
+			}
+		}
+	}
+}
