@@ -127,7 +127,7 @@ func TestGeneratedTablesMatchSeed(t *testing.T) {
 // TestGolden compiles the testdata manifests and compares every artefact
 // with testdata/golden (go test -run TestGolden -update rewrites them).
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"minimal", "uefi", "reference_root_task"} {
+	for _, name := range []string{"minimal", "uefi", "reference_root_task", "reference_regression"} {
 		t.Run(name, func(t *testing.T) {
 			c := compileFile(t, filepath.Join("testdata", name+".toml"))
 			doc := []byte("# t\n<!-- coh-rtc:boot:start -->\nold\n<!-- coh-rtc:boot:end -->\n")

@@ -40,7 +40,8 @@ id = "gw"
 mount = "gw"
 scope = "lora-gw"
 max_payload_bytes = 64
-duty_cycle_window_ms = 1000
+region = "eu868"
+window_ms = 1000
 duty_cycle_percent = 1
 tamper_log_max_entries = 4
 `)

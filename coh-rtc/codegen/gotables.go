@@ -509,14 +509,19 @@ const ModelsEnabled = {{.M.Ecosystem.Models.Enable}}
 
 // SidecarAdapter is one sidecar bus or LoRa adapter.
 type SidecarAdapter struct {
-	ID              string
-	Mount           string // directory under the sidecar's MountAt
-	Scope           string // ticket scope that may use it
-	SpoolMaxEntries int    // bus adapters: offline spool
+	ID    string
+	Mount string // directory under the sidecar's MountAt
+	Scope string // ticket scope that may use it
+	// Bus adapters: the link and its offline spool.
+	Link            string // "serial" or "tcp"
+	Baud            int
+	SpoolMaxEntries int
 	SpoolMaxBytes   int
-	MaxPayloadBytes int // LoRa adapters: duty-cycle guard
-	DutyCycleWindow time.Duration
-	DutyCyclePercent int
+	// LoRa adapters: the radio region and its duty-cycle guard.
+	Region              string
+	MaxPayloadBytes     int
+	DutyCycleWindow     time.Duration
+	DutyCyclePercent    int
 	TamperLogMaxEntries int
 }
 
@@ -537,17 +542,17 @@ func Sidecars() SidecarsConfig {
 	return SidecarsConfig{
 		Modbus: Sidecar{Enabled: {{.M.Sidecars.Modbus.Enable}}, MountAt: {{q .M.Sidecars.Modbus.MountAt}}, Adapters: []SidecarAdapter{
 {{- range .M.Sidecars.Modbus.Adapters}}
-			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, SpoolMaxEntries: {{.Spool.MaxEntries}}, SpoolMaxBytes: {{.Spool.MaxBytes}}},
+			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, Link: {{q .Link}}, Baud: {{.Baud}}, SpoolMaxEntries: {{.Spool.MaxEntries}}, SpoolMaxBytes: {{.Spool.MaxBytes}}},
 {{- end}}
 		}},
 		DNP3: Sidecar{Enabled: {{.M.Sidecars.DNP3.Enable}}, MountAt: {{q .M.Sidecars.DNP3.MountAt}}, Adapters: []SidecarAdapter{
 {{- range .M.Sidecars.DNP3.Adapters}}
-			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, SpoolMaxEntries: {{.Spool.MaxEntries}}, SpoolMaxBytes: {{.Spool.MaxBytes}}},
+			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, Link: {{q .Link}}, Baud: {{.Baud}}, SpoolMaxEntries: {{.Spool.MaxEntries}}, SpoolMaxBytes: {{.Spool.MaxBytes}}},
 {{- end}}
 		}},
 		Lora: Sidecar{Enabled: {{.M.Sidecars.Lora.Enable}}, MountAt: {{q .M.Sidecars.Lora.MountAt}}, Adapters: []SidecarAdapter{
 {{- range .M.Sidecars.Lora.Adapters}}
-			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, MaxPayloadBytes: {{.MaxPayloadBytes}}, DutyCycleWindow: {{ms .DutyCycleWindowMS}}, DutyCyclePercent: {{.DutyCyclePercent}}, TamperLogMaxEntries: {{.TamperLogMaxEntries}}},
+			{ID: {{q .ID}}, Mount: {{q .Mount}}, Scope: {{q .Scope}}, Region: {{q .Region}}, MaxPayloadBytes: {{.MaxPayloadBytes}}, DutyCycleWindow: {{ms .WindowMS}}, DutyCyclePercent: {{.DutyCyclePercent}}, TamperLogMaxEntries: {{.TamperLogMaxEntries}}},
 {{- end}}
 		}},
 	}

@@ -1,5 +1,9 @@
 package ir
 
+// DefaultSidecarSpool is the offline spool of a bus adapter that declares
+// none.
+var DefaultSidecarSpool = SidecarSpool{MaxEntries: 32, MaxBytes: 4096}
+
 // Defaults returns the manifest that a TOML file is decoded on top of: every
 // key the file leaves out keeps the value here. Optional features default to
 // disabled; limits default to the seed's shipped values.

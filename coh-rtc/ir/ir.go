@@ -489,6 +489,8 @@ type SidecarBusAdapter struct {
 	ID    string       `toml:"id" json:"id"`
 	Mount string       `toml:"mount" json:"mount"`
 	Scope string       `toml:"scope" json:"scope"`
+	Link  string       `toml:"link" json:"link"` // "serial" or "tcp"
+	Baud  uint32       `toml:"baud" json:"baud"`
 	Spool SidecarSpool `toml:"spool" json:"spool"`
 }
 
@@ -510,8 +512,9 @@ type SidecarLoraAdapter struct {
 	ID                  string `toml:"id" json:"id"`
 	Mount               string `toml:"mount" json:"mount"`
 	Scope               string `toml:"scope" json:"scope"`
+	Region              string `toml:"region" json:"region"`
 	MaxPayloadBytes     uint32 `toml:"max_payload_bytes" json:"max_payload_bytes"`
-	DutyCycleWindowMS   uint32 `toml:"duty_cycle_window_ms" json:"duty_cycle_window_ms"`
+	WindowMS            uint32 `toml:"window_ms" json:"window_ms"` // duty-cycle window
 	DutyCyclePercent    uint32 `toml:"duty_cycle_percent" json:"duty_cycle_percent"`
 	TamperLogMaxEntries uint32 `toml:"tamper_log_max_entries" json:"tamper_log_max_entries"`
 }

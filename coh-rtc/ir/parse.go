@@ -62,6 +62,15 @@ func (m *Manifest) normalize() {
 	if m.Sidecars.DNP3.Adapters == nil {
 		m.Sidecars.DNP3.Adapters = []SidecarBusAdapter{}
 	}
+	// A bus adapter that leaves its spool out gets the default spool; a
+	// zero spool would be refused anyway.
+	for _, adapters := range [][]SidecarBusAdapter{m.Sidecars.Modbus.Adapters, m.Sidecars.DNP3.Adapters} {
+		for i := range adapters {
+			if adapters[i].Spool == (SidecarSpool{}) {
+				adapters[i].Spool = DefaultSidecarSpool
+			}
+		}
+	}
 	if m.Sidecars.Lora.Adapters == nil {
 		m.Sidecars.Lora.Adapters = []SidecarLoraAdapter{}
 	}

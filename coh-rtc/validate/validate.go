@@ -660,6 +660,12 @@ func (c *checker) sidecars() {
 				c.fail(ab+".mount", "%q is not a single path component", a.Mount)
 			}
 			scope(ab+".scope", a.Scope)
+			if a.Link != "serial" && a.Link != "tcp" {
+				c.fail(ab+".link", "unknown link %q (want serial or tcp)", a.Link)
+			}
+			if a.Link == "serial" && a.Baud == 0 {
+				c.fail(ab+".baud", "a serial link needs a baud rate")
+			}
 			if a.Spool.MaxEntries == 0 || a.Spool.MaxBytes == 0 {
 				c.fail(ab+".spool", "max_entries and max_bytes must be >= 1")
 			}
@@ -688,8 +694,11 @@ func (c *checker) sidecars() {
 			if a.DutyCyclePercent == 0 || a.DutyCyclePercent > 100 {
 				c.fail(ab+".duty_cycle_percent", "%d outside 1..100", a.DutyCyclePercent)
 			}
-			if a.DutyCycleWindowMS == 0 {
-				c.fail(ab+".duty_cycle_window_ms", "must be >= 1")
+			if a.WindowMS == 0 {
+				c.fail(ab+".window_ms", "must be >= 1")
+			}
+			if !isName(a.Region) {
+				c.fail(ab+".region", "%q is not a region name ([a-z0-9_-]+)", a.Region)
 			}
 			budget += uint64(a.TamperLogMaxEntries) * LoraTamperEntryBytes
 		}

@@ -32,7 +32,7 @@ func TestShippedManifestIsValid(t *testing.T) {
 }
 
 func TestTestdataManifestsAreValid(t *testing.T) {
-	for _, name := range []string{"minimal.toml", "uefi.toml", "reference_root_task.toml"} {
+	for _, name := range []string{"minimal.toml", "uefi.toml", "reference_root_task.toml", "reference_regression.toml"} {
 		src, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +81,7 @@ func TestRedLines(t *testing.T) {
 		{"pump budget raised above ceiling", func(m *ir.Manifest) { m.EventPump.TelemetryBudgetBytes = 64 * 1024 }, "event_pump.telemetry_budget_bytes"},
 		{"sidecar buffers above pump budget", func(m *ir.Manifest) {
 			m.Sidecars.Modbus.Enable = true
-			m.Sidecars.Modbus.Adapters = []ir.SidecarBusAdapter{{ID: "plc", Mount: "plc", Scope: "plc", Spool: ir.SidecarSpool{MaxEntries: 8, MaxBytes: 20000}}}
+			m.Sidecars.Modbus.Adapters = []ir.SidecarBusAdapter{{ID: "plc", Mount: "plc", Scope: "plc", Link: "tcp", Spool: ir.SidecarSpool{MaxEntries: 8, MaxBytes: 20000}}}
 		}, "sidecars"},
 		{"proc buffer below its line", func(m *ir.Manifest) { m.Observability.Proc9P.SessionsBytes = 100 }, "observability.proc_9p.sessions_bytes"},
 		{"proc buffer above msize", func(m *ir.Manifest) { m.Observability.ProcPressure.BusyBytes = 9000 }, "observability.proc_pressure.busy_bytes"},

@@ -431,12 +431,17 @@ const ModelsEnabled = false
 
 // SidecarAdapter is one sidecar bus or LoRa adapter.
 type SidecarAdapter struct {
-	ID                  string
-	Mount               string // directory under the sidecar's MountAt
-	Scope               string // ticket scope that may use it
-	SpoolMaxEntries     int    // bus adapters: offline spool
-	SpoolMaxBytes       int
-	MaxPayloadBytes     int // LoRa adapters: duty-cycle guard
+	ID    string
+	Mount string // directory under the sidecar's MountAt
+	Scope string // ticket scope that may use it
+	// Bus adapters: the link and its offline spool.
+	Link            string // "serial" or "tcp"
+	Baud            int
+	SpoolMaxEntries int
+	SpoolMaxBytes   int
+	// LoRa adapters: the radio region and its duty-cycle guard.
+	Region              string
+	MaxPayloadBytes     int
 	DutyCycleWindow     time.Duration
 	DutyCyclePercent    int
 	TamperLogMaxEntries int
