@@ -163,7 +163,7 @@ func (s *Server) Stats() Stats {
 	for _, c := range s.conns {
 		st.Sessions += c.sessions
 		st.Workers += c.workers
-		st.Outstanding += c.outstanding
+		st.Outstanding += len(c.pending)
 	}
 	st.OutstandingLimit = s.opts.MaxTags * s.opts.MaxConns
 	return st
@@ -265,10 +265,10 @@ type conn struct {
 	queued  uint64 // bytes queued over the connection's life
 	short   bool   // the last Write was short
 
-	msize       uint32 // 0 until Tversion succeeds
-	tags        [1 << 16 / 64]uint64
-	pending     []pendingReply // FIFO, at most MaxTags
-	outstanding int
+	msize uint32 // 0 until Tversion succeeds
+	// pending holds the tags in flight in reply order, at most MaxTags, so
+	// a scan of it is the duplicate-tag check.
+	pending []pendingReply
 
 	fids     map[uint32]*fid
 	sessions int
@@ -278,11 +278,12 @@ type conn struct {
 
 func newConn(s *Server, rw io.ReadWriteCloser) *conn {
 	return &conn{
-		srv:  s,
-		rw:   rw,
-		in:   make([]byte, 2*s.opts.Msize),
-		out:  make([]byte, 0, s.opts.OutputBuffer),
-		fids: make(map[uint32]*fid),
+		srv:     s,
+		rw:      rw,
+		in:      make([]byte, 2*s.opts.Msize),
+		out:     make([]byte, 0, s.opts.OutputBuffer),
+		fids:    make(map[uint32]*fid),
+		pending: make([]pendingReply, 0, s.opts.MaxTags),
 	}
 }
 
@@ -322,7 +323,7 @@ func (c *conn) serve() (again bool) {
 }
 
 func (c *conn) roomForReply() bool {
-	if c.outstanding >= c.srv.opts.MaxTags {
+	if len(c.pending) >= c.srv.opts.MaxTags {
 		return false
 	}
 	if cap(c.out)-len(c.out) >= int(c.srv.opts.Msize) {
@@ -442,19 +443,21 @@ func (c *conn) flush() {
 	}
 	// Release the tags of replies now fully written.
 	i := 0
-	for ; i < len(c.pending) && c.pending[i].end <= c.sent; i++ {
-		c.untag(c.pending[i].tag)
+	for i < len(c.pending) && c.pending[i].end <= c.sent {
+		i++
 	}
 	if i > 0 {
 		c.pending = append(c.pending[:0], c.pending[i:]...)
 	}
 }
 
-func (c *conn) tagged(tag uint16) bool { return c.tags[tag/64]&(1<<(tag%64)) != 0 }
-
-func (c *conn) untag(tag uint16) {
-	c.tags[tag/64] &^= 1 << (tag % 64)
-	c.outstanding--
+func (c *conn) tagged(tag uint16) bool {
+	for _, p := range c.pending {
+		if p.tag == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // replied records the reply just queued for tag; track says whether it
@@ -464,8 +467,6 @@ func (c *conn) replied(tag uint16, start int, track bool) {
 	if !track {
 		return
 	}
-	c.tags[tag/64] |= 1 << (tag % 64)
-	c.outstanding++
 	c.pending = append(c.pending, pendingReply{tag: tag, end: c.queued})
 }
 
@@ -489,9 +490,6 @@ func (c *conn) close() {
 	c.closed = true
 	c.resetFids()
 	c.rw.Close()
-	for _, p := range c.pending {
-		c.untag(p.tag)
-	}
 	c.pending = nil
 }
 
