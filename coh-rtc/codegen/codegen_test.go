@@ -75,6 +75,13 @@ tamper_log_max_entries = 4
 	if strings.Contains(string(src), "time.Now") {
 		t.Error("generated code reads the clock")
 	}
+	// No package state: every table is a constant or a function returning
+	// a fresh value.
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			t.Errorf("generated code declares package variables at %v", fset.Position(g.Pos()))
+		}
+	}
 }
 
 func TestUpdateMarkersIdempotent(t *testing.T) {
