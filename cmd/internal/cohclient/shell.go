@@ -369,8 +369,9 @@ func (s *Shell) Execute(line string) (Status, error) {
 			return Continue, err
 		}
 		if s.session != nil {
+			// Like the reference, the OK QUIT ack stays pending and is
+			// printed with the next command's acks.
 			s.Con.Quit()
-			s.Con.DrainAcks()
 		}
 		s.session = nil
 		s.WriteLine("OK DETACH")
@@ -379,9 +380,8 @@ func (s *Shell) Execute(line string) (Status, error) {
 			return Continue, err
 		}
 		if s.session != nil {
-			err := s.Con.Quit()
-			s.printAcks()
-			if err != nil {
+			// The OK QUIT ack is not printed: the reference exits first.
+			if err := s.Con.Quit(); err != nil {
 				s.WriteLine("quit: " + err.Error())
 			}
 		}

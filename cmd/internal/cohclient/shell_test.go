@@ -71,7 +71,7 @@ func TestShellSession(t *testing.T) {
 		{"lifecycle drain", "[console] ERR LIFECYCLE action=drain state=ONLINE reason=invalid-transition\n", "lifecycle transition denied: state=ONLINE action=drain"},
 		{"frobnicate", "", "unknown command 'frobnicate'"},
 		{"detach", "OK DETACH\n", ""},
-		{"attach worker", "", "role WorkerHeartbeat requires a non-empty ticket payload"},
+		{"attach worker", "[console] OK QUIT\n", "role WorkerHeartbeat requires a non-empty ticket payload"},
 		{"attach queen", "[console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(3) as Queen\n", ""},
 	}
 	for _, s := range steps {
