@@ -299,7 +299,7 @@ func redLinesSnippet() string {
 	w.f("- ecosystem sections never relax limits: their buffers <= `secure9p.msize`, `ecosystem.host` needs `namespaces.role_isolation`")
 	w.f("- `features.gpu` needs the `gpu` gate in `profile.gates`; `features.std_*` need `profile.kernel = false`")
 	w.f("- `cache.dma_*` / `unify_instructions` need `cache.kernel_ops = true`")
-	w.f("- `profile.name = \"uefi-aarch64\"` needs `hw.devices` with `uart` and `net`; `hw.*` is refused on other profiles")
+	w.f("- `profile.name = \"uefi-aarch64\"` needs `hw.devices` with `uart` and `net` and `hw.attestation.mechanism` (`tpm` with a `tpm` device, or `dice`); `hw.*` is refused on other profiles")
 	w.f("- ticket secrets 1..%d bytes, one per known role, a queen ticket present", validate.MaxTicketSecretBytes)
 	return w.String()
 }

@@ -158,7 +158,7 @@ func (c *checker) eventPump() {
 	if e.PollBudgetUS == 0 {
 		c.fail("event_pump.poll_budget_us", "must be >= 1")
 	}
-	if e.PollBudgetUS > e.TickMS*1000 {
+	if uint64(e.PollBudgetUS) > uint64(e.TickMS)*1000 {
 		c.fail("event_pump.poll_budget_us", "%d us exceeds one tick (%d ms)", e.PollBudgetUS, e.TickMS)
 	}
 	if e.MaxWorkers == 0 || e.MaxWorkers > MaxLiveWorkers {
@@ -835,14 +835,13 @@ func (c *checker) hw() {
 			c.fail("hw.devices", "profile uefi-aarch64 requires a %q hardware binding", k)
 		}
 	}
+	// A physical profile must say how its identity is established: TPM 2.0
+	// or the declared DICE fallback, whether or not attestation is on.
 	at := h.Attestation
-	if at.Enabled {
-		if !oneOf(at.Mechanism, knownAttestation) {
-			c.fail("hw.attestation.mechanism", "unknown mechanism %q (want tpm or dice)", at.Mechanism)
-		}
-		if at.Mechanism == "tpm" && !kinds["tpm"] {
-			c.fail("hw.attestation.mechanism", "tpm attestation requires a \"tpm\" hardware binding")
-		}
+	if !oneOf(at.Mechanism, knownAttestation) {
+		c.fail("hw.attestation.mechanism", "profile uefi-aarch64 must declare %q (want tpm or dice)", at.Mechanism)
+	} else if at.Mechanism == "tpm" && !kinds["tpm"] {
+		c.fail("hw.attestation.mechanism", "tpm attestation requires a \"tpm\" hardware binding")
 	}
 }
 

@@ -107,6 +107,10 @@ func TestRedLines(t *testing.T) {
 			m.HW.Devices = []ir.HWDevice{{Kind: "uart", Name: "pl011"}, {Kind: "net", Name: "ena0"}}
 			m.HW.Attestation = ir.HWAttestation{Enabled: true, Mechanism: "tpm"}
 		}, "hw.attestation.mechanism"},
+		{"uefi without attestation settings", func(m *ir.Manifest) {
+			m.Profile.Name = "uefi-aarch64"
+			m.HW.Devices = []ir.HWDevice{{Kind: "uart", Name: "pl011"}, {Kind: "net", Name: "ena0"}}
+		}, "hw.attestation.mechanism"},
 		{"ticket secret too long", func(m *ir.Manifest) { m.Tickets[1].Secret = strings.Repeat("s", 225) }, "tickets[1].secret"},
 		{"ticket unknown role", func(m *ir.Manifest) { m.Tickets[1].Role = "drone" }, "tickets[1].role"},
 		{"ticket duplicate role", func(m *ir.Manifest) { m.Tickets[2].Role = "worker-heartbeat" }, "tickets[2].role"},
