@@ -184,7 +184,7 @@ func TestLineREPL(t *testing.T) {
 		"coh> [console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(2) as Queen\ncoh> ",
 		"[console] OK LS path=/proc/tests entries=3\nselftest_quick.coh\nselftest_full.coh\nselftest_negative.coh\n",
 		"selftest PASS mode=quick elapsed_ms=",
-		"PASS - line 10: quit (OK)\n[console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(3) as Queen\n",
+		"PASS - line 10: quit (OK)\n[console] OK QUIT\n[console] OK AUTH\n[console] OK ATTACH role=queen\nattached session SessionId(3) as Queen\n",
 		`{"ok":true,"mode":"full","elapsed_ms":`,
 		`"version":"1"}` + "\n",
 		"coh> Error: unknown command 'bogus'\ncoh> ",

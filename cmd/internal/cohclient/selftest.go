@@ -457,8 +457,7 @@ func (s *Shell) testCommand(line string) (ex execution) {
 			return ex
 		}
 		if s.session != nil {
-			s.Con.Quit()
-			ex.acks = s.Con.DrainAcks()
+			s.Con.Quit() // OK QUIT stays pending, as in the reference
 		}
 		s.session = nil
 		ex.outs = append(ex.outs, "closing session")
