@@ -296,7 +296,7 @@ func redLinesSnippet() string {
 	w.f("- `cas.store.chunk_bytes` <= `secure9p.msize` and x %d <= `event_pump.cas_budget_bytes` (ceiling %d)", validate.CASMaxChunks, validate.MaxCASBudgetBytes)
 	w.f("- sidecar spools and tamper logs <= `event_pump.sidecar_budget_bytes` (ceiling %d)", validate.MaxSidecarBudgetBytes)
 	w.f("- `/proc` node buffers >= their longest line and <= `secure9p.msize`")
-	w.f("- ecosystem sections never relax limits: their buffers <= `secure9p.msize`, `ecosystem.host` needs `namespaces.role_isolation`")
+	w.f("- ecosystem sections never relax limits: their buffers <= `secure9p.msize`, `ecosystem.host` needs `namespaces.role_isolation`, and no optional mount (`/host`, sidecars) may shadow a core root")
 	w.f("- `features.gpu` needs the `gpu` gate in `profile.gates`; `features.std_*` need `profile.kernel = false`")
 	w.f("- `cache.dma_*` / `unify_instructions` need `cache.kernel_ops = true`")
 	w.f("- `profile.name = \"uefi-aarch64\"` needs `hw.devices` with `uart` and `net` and `hw.attestation.mechanism` (`tpm` with a `tpm` device, or `dice`); `hw.*` is refused on other profiles")

@@ -53,6 +53,9 @@ var (
 	knownHWDeviceKinds  = []string{"uart", "net", "tpm", "rtc"}
 	knownAttestation    = []string{"tpm", "dice"}
 	requiredUEFIDevices = []string{"uart", "net"}
+	// coreRoots are the top-level directories the rootserver always serves;
+	// an optional namespace mounted over one would shadow its checks.
+	coreRoots = []string{"proc", "queen", "worker", "shard", "log", "trace", "kmesg", "gpu", "updates"}
 )
 
 // Error is one refusal: the field path and why.
@@ -346,6 +349,14 @@ func (c *checker) absPath(path, p string, allowRoot, wildcard bool) {
 				break
 			}
 		}
+	}
+}
+
+// notCoreRoot refuses an optional mount placed on or under a core root.
+func (c *checker) notCoreRoot(path, p string) {
+	first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if oneOf(first, coreRoots) {
+		c.fail(path, "%q would shadow the core /%s tree", p, first)
 	}
 }
 
@@ -648,6 +659,7 @@ func (c *checker) sidecars() {
 		}
 		base := "sidecars." + name
 		c.absPath(base+".mount_at", b.MountAt, false, false)
+		c.notCoreRoot(base+".mount_at", b.MountAt)
 		if len(b.Adapters) == 0 {
 			c.fail(base+".adapters", "enable = true needs at least one adapter")
 		}
@@ -676,6 +688,7 @@ func (c *checker) sidecars() {
 	bus("dnp3", s.DNP3)
 	if s.Lora.Enable {
 		c.absPath("sidecars.lora.mount_at", s.Lora.MountAt, false, false)
+		c.notCoreRoot("sidecars.lora.mount_at", s.Lora.MountAt)
 		if len(s.Lora.Adapters) == 0 {
 			c.fail("sidecars.lora.adapters", "enable = true needs at least one adapter")
 		}
@@ -755,6 +768,7 @@ func (c *checker) ecosystem() {
 	h := eco.Host
 	if h.Enable {
 		c.absPath("ecosystem.host.mount_at", h.MountAt, false, false)
+		c.notCoreRoot("ecosystem.host.mount_at", h.MountAt)
 		if !c.m.Namespaces.RoleIsolation {
 			c.fail("ecosystem.host.enable", "requires namespaces.role_isolation = true: ecosystem sections may not relax limits")
 		}

@@ -87,6 +87,7 @@ func TestRedLines(t *testing.T) {
 		{"proc buffer above msize", func(m *ir.Manifest) { m.Observability.ProcPressure.BusyBytes = 9000 }, "observability.proc_pressure.busy_bytes"},
 		{"ecosystem policy relaxes msize", func(m *ir.Manifest) { m.Ecosystem.Policy.QueueMaxBytes = 9000 }, "ecosystem.policy.queue_max_bytes"},
 		{"ecosystem audit relaxes msize", func(m *ir.Manifest) { m.Ecosystem.Audit.JournalMaxBytes = 9000 }, "ecosystem.audit.journal_max_bytes"},
+		{"ecosystem host over a core root", func(m *ir.Manifest) { m.Ecosystem.Host.MountAt = "/proc/host" }, "ecosystem.host.mount_at"},
 		{"ecosystem host without role isolation", func(m *ir.Manifest) { m.Namespaces.RoleIsolation = false }, "ecosystem.host.enable"},
 		{"ecosystem replay without audit", func(m *ir.Manifest) { m.Ecosystem.Audit.ReplayEnable = true }, "ecosystem.audit.replay_enable"},
 		{"models without cas", func(m *ir.Manifest) {
