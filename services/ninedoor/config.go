@@ -24,6 +24,7 @@ type Limits struct {
 	MaxLogLineBytes    int // a longer line appended to the log is BufferFull
 	ShardBits          int // 8 => labels 00..ff
 	GPUFileBytes       int // each mock GPU ctl/lease/status file
+	HostFileBytes      int // each /host file
 
 	// Telemetry ingest (§5.5).
 	IngestDevices           int
@@ -96,6 +97,9 @@ type Config struct {
 	// under /gpu/<id>/{info,ctl,lease,status}. Without it spawn gpu is Busy.
 	GPUs []GPU
 
+	// Host, when non-nil, publishes the host-provider mount (§7.2 /host).
+	Host *Host
+
 	// Clock returns Unix time; ticket expiry and every budget use it.
 	Clock func() time.Time
 
@@ -122,8 +126,9 @@ func DefaultConfig() Config {
 			MaxLogLineBytes:    256,
 			ShardBits:          8,
 			GPUFileBytes:       4096,
+			HostFileBytes:      1024,
 
-			IngestDevices:           16,
+			IngestDevices:           32,
 			IngestSegmentsPerDevice: 4,
 			IngestRecordBytes:       4096,
 			IngestSegmentBytes:      32768,
@@ -148,6 +153,7 @@ func DefaultConfig() Config {
 			ScopeRateSpan: time.Second,
 		},
 		LegacyWorkerAlias:    true,
+		Host:                 &Host{MountAt: "/host", Providers: []string{"systemd", "k8s", "docker", "nvidia"}},
 		Mounts:               []Mount{{Service: "logs", Path: "/log"}},
 		ManifestSchema:       "1.5",
 		ManifestProfile:      "virt-aarch64",

@@ -14,7 +14,7 @@ func withGPUs(c *Config) { c.GPUs = MockGPUs() }
 func TestGPUNamespace(t *testing.T) {
 	f := newFixture(t, withGPUs)
 	q := f.queen()
-	if got := f.mustList(q, "/"); got != "gpu log proc queen shard worker" {
+	if got := f.mustList(q, "/"); got != "gpu log proc queen shard worker host" {
 		t.Fatalf("LS / = %q", got)
 	}
 	if got := f.mustList(q, "/gpu"); got != "bridge GPU-0 GPU-1" {

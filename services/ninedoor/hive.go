@@ -84,6 +84,7 @@ type Hive struct {
 	nextSession uint64
 
 	gpus    []*gpuDev
+	host    *hostTree
 	devices []*ingestDevice // telemetry ingest, creation order
 
 	pressureCounts map[string]uint64
@@ -135,6 +136,20 @@ func New(cfg Config) (*Hive, error) {
 			return nil, fmt.Errorf("ninedoor: bad GPU id %q", g.ID)
 		}
 		h.gpus = append(h.gpus, newGPUDev(g, l.GPUFileBytes))
+	}
+	if cfg.Host != nil {
+		if l.HostFileBytes < 64 {
+			return nil, fmt.Errorf("ninedoor: bad limits %+v", l)
+		}
+		t, err := newHostTree(cfg.Host, l.HostFileBytes)
+		if err != nil {
+			return nil, fmt.Errorf("ninedoor: %w", err)
+		}
+		switch t.name {
+		case "gpu", "log", "proc", "queen", "shard", "worker":
+			return nil, fmt.Errorf("ninedoor: host mount %s shadows /%s", cfg.Host.MountAt, t.name)
+		}
+		h.host = t
 	}
 	h.log.add(LogLine{Text: FirstLogLine})
 	h.Logf("ninedoor boot manifest.schema=%s profile=%s workers.max=%d", cfg.ManifestSchema, cfg.ManifestProfile, l.MaxWorkers)

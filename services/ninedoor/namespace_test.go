@@ -11,7 +11,7 @@ func TestListings(t *testing.T) {
 	f := newFixture(t)
 	q := f.queen()
 	tests := []struct{ path, want string }{
-		{"/", "log proc queen shard worker"},
+		{"/", "log proc queen shard worker host"},
 		{"/proc", "boot tests lifecycle 9p ingest root pressure"},
 		{"/proc/ingest", "p50_ms p95_ms backpressure dropped queued watch"},
 		{"/proc/tests", "selftest_quick.coh selftest_full.coh selftest_negative.coh"},

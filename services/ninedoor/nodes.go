@@ -20,6 +20,7 @@ const (
 	nodeGPUFile
 	nodeIngestCtl
 	nodeIngestSeg
+	nodeHostFile
 )
 
 // node is a resolved namespace entry. Nodes are built on lookup from the
@@ -38,6 +39,7 @@ type node struct {
 	device   string         // nodeIngestCtl
 	dev      *ingestDevice  // nodeIngestSeg
 	seg      *ingestSegment // nodeIngestSeg
+	host     *hostFile      // nodeHostFile
 }
 
 func (n *node) stat() vfs.Stat {
@@ -55,6 +57,8 @@ func (n *node) stat() vfs.Stat {
 		st.Size, st.Version = n.w.ring.total(), n.w.ring.version
 	case nodeGPUFile:
 		st.Size, st.Version = n.gfile.ring.total(), n.gfile.ring.version
+	case nodeHostFile:
+		st.Size, st.Version = n.host.ring.total(), n.host.ring.version
 	}
 	return st
 }
@@ -103,6 +107,9 @@ func (h *Hive) lookup(p []string) (*node, error) {
 		if h.cfg.LegacyWorkerAlias {
 			kids = append(kids, "worker")
 		}
+		if h.host != nil {
+			kids = append(kids, h.host.name)
+		}
 		return dir("/", kids...), nil
 	}
 	var n *node
@@ -137,6 +144,9 @@ func (h *Hive) lookup(p []string) (*node, error) {
 		n = h.lookupShard(p)
 	case "gpu":
 		n = h.lookupGPU(p)
+	}
+	if n == nil && h.host != nil && p[0] == h.host.name {
+		n = h.lookupHost(p)
 	}
 	if n == nil {
 		return nil, notFound(p)

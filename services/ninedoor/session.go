@@ -529,6 +529,9 @@ func (f *file) ReadAt(p []byte, off uint64) (int, error) {
 	case nodeGPUFile:
 		r := f.n.gfile.ring
 		n = r.readAt(p, f.streamOff(off, r.base))
+	case nodeHostFile:
+		r := f.n.host.ring
+		n = r.readAt(p, f.streamOff(off, r.base))
 	}
 	if n > 0 {
 		if f.n.kind == nodeTelemetry && f.s.limited {
@@ -575,6 +578,10 @@ func (f *file) Append(p []byte) (int, error) {
 		err = h.lifecycleCommand(string(p))
 	case nodeGPUFile:
 		err = f.n.gfile.append(p)
+	case nodeHostFile:
+		if err = f.n.host.append(p); err == nil {
+			h.Logf("host write path=%s bytes=%d", f.n.canon, len(p))
+		}
 	case nodeIngestCtl:
 		err = h.ingestCtl(f.n.device, p)
 	case nodeIngestSeg:
