@@ -96,12 +96,12 @@ func TestUntypedAllocAtFillers(t *testing.T) {
 	bi := testBootInfo()
 	a, s := NewUntypedAllocator(bi), NewSlotAllocator(bi.Empty)
 	// PL011 at the base of the device untyped: no filler.
-	plan, err := a.AllocAt(0x0900_0000, SmallPageObject, 0, s)
+	plan, err := a.AllocAt(0x0900_0000, SmallPageObject, 0, s, nil)
 	if err != nil || len(plan) != 1 || plan[0].Paddr != 0x0900_0000 {
 		t.Fatalf("PL011 plan %v, %v", plan, err)
 	}
 	// PL031 at +64 KiB: fillers 4K, 8K, 16K, 32K then the page.
-	plan, err = a.AllocAt(0x0901_0000, SmallPageObject, 0, s)
+	plan, err = a.AllocAt(0x0901_0000, SmallPageObject, 0, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,21 +119,21 @@ func TestUntypedAllocAtFillers(t *testing.T) {
 	if last := plan[len(plan)-1]; last.Paddr != 0x0901_0000 || last.Type != SmallPageObject || cur != last.Paddr {
 		t.Errorf("last = %v", last)
 	}
-	if _, err := a.AllocAt(0x0900_8000, SmallPageObject, 0, s); !errors.Is(err, vfs.ErrBusy) {
+	if _, err := a.AllocAt(0x0900_8000, SmallPageObject, 0, s, nil); !errors.Is(err, vfs.ErrBusy) {
 		t.Errorf("below watermark: %v", err)
 	}
-	if _, err := a.AllocAt(0x0902_0000, TCBObject, 0, s); !errors.Is(err, vfs.ErrInvalid) {
+	if _, err := a.AllocAt(0x0902_0000, TCBObject, 0, s, nil); !errors.Is(err, vfs.ErrInvalid) {
 		t.Errorf("TCB from device memory: %v", err)
 	}
-	if _, err := a.AllocAt(0x0902_0800, SmallPageObject, 0, s); !errors.Is(err, vfs.ErrInvalid) {
+	if _, err := a.AllocAt(0x0902_0800, SmallPageObject, 0, s, nil); !errors.Is(err, vfs.ErrInvalid) {
 		t.Errorf("unaligned: %v", err)
 	}
-	if _, err := a.AllocAt(0x2000_0000, SmallPageObject, 0, s); !errors.Is(err, vfs.ErrNotFound) {
+	if _, err := a.AllocAt(0x2000_0000, SmallPageObject, 0, s, nil); !errors.Is(err, vfs.ErrNotFound) {
 		t.Errorf("uncovered: %v", err)
 	}
 	// When slots run out mid-plan, the fillers' slots come back.
 	tight := NewSlotAllocator(SlotRegion{0x100, 0x102})
-	if _, err := a.AllocAt(0x0980_0000, SmallPageObject, 0, tight); !errors.Is(err, vfs.ErrBufferFull) {
+	if _, err := a.AllocAt(0x0980_0000, SmallPageObject, 0, tight, nil); !errors.Is(err, vfs.ErrBufferFull) {
 		t.Fatalf("tight: %v", err)
 	}
 	if tight.Free() != 2 {

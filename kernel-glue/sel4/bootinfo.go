@@ -61,16 +61,27 @@ const (
 // is checked against the CNode size and every untyped against the seL4
 // limits, so later code can trust what it got.
 func ParseBootInfo(frame []byte, maxUntypeds int) (*BootInfo, error) {
+	bi := &BootInfo{}
+	if err := ParseBootInfoInto(bi, frame, maxUntypeds, nil); err != nil {
+		return nil, err
+	}
+	return bi, nil
+}
+
+// ParseBootInfoInto is ParseBootInfo into caller storage: bi, and untypeds
+// for the descriptor list when it is large enough (else it is allocated).
+// With storage it does not allocate unless it fails.
+func ParseBootInfoInto(bi *BootInfo, frame []byte, maxUntypeds int, untypeds []UntypedDesc) error {
 	if maxUntypeds == 0 {
 		maxUntypeds = DefaultMaxBootInfoUntypeds
 	}
 	if len(frame) < biUntypedListOff {
-		return nil, bootErr("frame is %d bytes, shorter than the %d-byte header", len(frame), biUntypedListOff)
+		return bootErr("frame is %d bytes, shorter than the %d-byte header", len(frame), biUntypedListOff)
 	}
 	le := binary.LittleEndian
 	w := func(off int) uint64 { return le.Uint64(frame[off:]) }
 	region := func(off int) SlotRegion { return SlotRegion{CPtr(w(off)), CPtr(w(off + 8))} }
-	bi := &BootInfo{
+	*bi = BootInfo{
 		ExtraLen:         w(0x00),
 		NodeID:           w(0x08),
 		NumNodes:         w(0x10),
@@ -87,7 +98,7 @@ func ParseBootInfo(frame []byte, maxUntypeds int) (*BootInfo, error) {
 	}
 	bits := w(0x88)
 	if bits < 1 || bits > MaxRootCNodeBits {
-		return nil, bootErr("initThreadCNodeSizeBits %d out of range", bits)
+		return bootErr("initThreadCNodeSizeBits %d out of range", bits)
 	}
 	bi.InitThreadCNodeSizeBits = uint8(bits)
 	slots := CPtr(1) << bits
@@ -100,38 +111,42 @@ func ParseBootInfo(frame []byte, maxUntypeds int) (*BootInfo, error) {
 		{"extraBIPages", bi.ExtraBIPages}, {"untyped", bi.Untyped},
 	} {
 		if r.r.Start > r.r.End || r.r.End > slots {
-			return nil, bootErr("%s region [%#x, %#x) invalid for a %d-slot CNode", r.name, r.r.Start, r.r.End, slots)
+			return bootErr("%s region [%#x, %#x) invalid for a %d-slot CNode", r.name, r.r.Start, r.r.End, slots)
 		}
 	}
 	if bi.Empty.Len() == 0 {
-		return nil, bootErr("no empty slots")
+		return bootErr("no empty slots")
 	}
 	if bi.Empty.Start < NumInitialCaps {
-		return nil, bootErr("empty region starts at %#x, inside the initial caps", bi.Empty.Start)
+		return bootErr("empty region starts at %#x, inside the initial caps", bi.Empty.Start)
 	}
 	n := bi.Untyped.Len()
 	if n > maxUntypeds {
-		return nil, bootErr("%d untypeds, more than the kernel's maximum %d", n, maxUntypeds)
+		return bootErr("%d untypeds, more than the kernel's maximum %d", n, maxUntypeds)
 	}
 	if biUntypedListOff+n*untypedDescSize > len(frame) {
-		return nil, bootErr("%d untyped descriptors run past the %d-byte frame", n, len(frame))
+		return bootErr("%d untyped descriptors run past the %d-byte frame", n, len(frame))
 	}
-	bi.Untypeds = make([]UntypedDesc, n)
+	if cap(untypeds) >= n {
+		bi.Untypeds = untypeds[:n]
+	} else {
+		bi.Untypeds = make([]UntypedDesc, n)
+	}
 	for i := range bi.Untypeds {
 		d := frame[biUntypedListOff+i*untypedDescSize:]
 		u := UntypedDesc{Paddr: le.Uint64(d), SizeBits: d[8], IsDevice: d[9] != 0}
 		if d[9] > 1 {
-			return nil, bootErr("untyped %d: isDevice byte %d", i, d[9])
+			return bootErr("untyped %d: isDevice byte %d", i, d[9])
 		}
 		if u.SizeBits < MinUntypedBits || u.SizeBits > MaxUntypedBits {
-			return nil, bootErr("untyped %d: sizeBits %d outside [%d, %d]", i, u.SizeBits, MinUntypedBits, MaxUntypedBits)
+			return bootErr("untyped %d: sizeBits %d outside [%d, %d]", i, u.SizeBits, MinUntypedBits, MaxUntypedBits)
 		}
 		if u.Paddr&(u.Size()-1) != 0 {
-			return nil, bootErr("untyped %d: paddr %#x not aligned to its size 2^%d", i, u.Paddr, u.SizeBits)
+			return bootErr("untyped %d: paddr %#x not aligned to its size 2^%d", i, u.Paddr, u.SizeBits)
 		}
 		bi.Untypeds[i] = u
 	}
-	return bi, nil
+	return nil
 }
 
 func bootErr(format string, args ...any) error {

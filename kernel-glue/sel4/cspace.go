@@ -18,8 +18,21 @@ type SlotAllocator struct {
 
 // NewSlotAllocator manages the slots of r, all initially free.
 func NewSlotAllocator(r SlotRegion) *SlotAllocator {
+	a := &SlotAllocator{}
+	a.Init(r, make([]uint64, (max(r.Len(), 0)+63)/64))
+	return a
+}
+
+// Init sets a up over r with words as the bitmap (at least r.Len()/64
+// rounded up), so that a static array can back it before the heap exists.
+func (a *SlotAllocator) Init(r SlotRegion, words []uint64) bool {
 	n := max(r.Len(), 0)
-	return &SlotAllocator{region: r, used: make([]uint64, (n+63)/64), free: n}
+	if len(words) < (n+63)/64 {
+		return false
+	}
+	clear(words)
+	*a = SlotAllocator{region: r, used: words[:(n+63)/64], free: n}
+	return true
 }
 
 // Free is the number of slots still available.

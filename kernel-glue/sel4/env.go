@@ -1,8 +1,6 @@
 package sel4
 
 import (
-	"errors"
-
 	"github.com/cohesix/cohesix/p9srv/vfs"
 )
 
@@ -30,6 +28,11 @@ func NewEnv(k Kernel, l Labels, bi *BootInfo) *Env {
 		Untyped: NewUntypedAllocator(bi),
 		VSpace:  CapInitThreadVSpace,
 	}
+}
+
+// initEnv is NewEnv into static storage, for the boot path before the heap.
+func initEnv(e *Env, k Kernel, l Labels, bi *BootInfo, slots *SlotAllocator, ut *UntypedAllocator) {
+	*e = Env{Inv: Invoker{K: k, L: l}, BI: bi, Slots: slots, Untyped: ut, VSpace: CapInitThreadVSpace}
 }
 
 // retype performs planned retypes in order. The allocator's model has
@@ -64,7 +67,8 @@ func (e *Env) NewObject(t ObjectType, sizeBits uint) (Object, error) {
 
 // DeviceFrame makes the 4 KiB frame cap for the device page at pa.
 func (e *Env) DeviceFrame(pa uint64) (Object, error) {
-	plan, err := e.Untyped.AllocAt(pa, SmallPageObject, 0, e.Slots)
+	var buf [MaxPlan]Retype
+	plan, err := e.Untyped.AllocAt(pa, SmallPageObject, 0, e.Slots, buf[:0])
 	if err != nil {
 		return Object{}, err
 	}
@@ -83,14 +87,23 @@ const maxPagingLevels = 3
 // missing: Page_Map reports FailedLookup while a level is absent, and each
 // PageTable_Map fills the deepest missing one (§6 "Mapping memory").
 func (e *Env) MapFrame(frame CPtr, va uint64, rights Rights, attr VMAttributes) error {
-	if va%PageSize != 0 || va > UserTop {
-		return errorf(vfs.Invalid, "map", "va %#x not a page-aligned user address", va)
+	return e.mapFrame(frame, va, PageBits, rights, attr)
+}
+
+// mapFrame maps a frame of 2^bits bytes. FailedLookup is the expected answer
+// while tables are missing, so it is handled by code, without an error
+// value: this runs before the Go heap exists.
+func (e *Env) mapFrame(frame CPtr, va uint64, bits uint, rights Rights, attr VMAttributes) error {
+	if va&(1<<bits-1) != 0 || va > UserTop {
+		return errorf(vfs.Invalid, "map", "va %#x not a 2^%d-aligned user address", va, bits)
 	}
 	for range maxPagingLevels + 1 {
-		err := e.Inv.PageMap(frame, e.VSpace, va, rights, attr)
-		var ke *Error
-		if !errors.As(err, &ke) || ke.Code != FailedLookup {
-			return err
+		r, code := e.Inv.raw(frame, e.Inv.L.ARMPageMap, []CPtr{e.VSpace}, va, Word(rights), Word(attr))
+		if code != FailedLookup {
+			if code != NoError {
+				return newError("Page_Map", frame, code, r)
+			}
+			return nil
 		}
 		pt, err := e.NewObject(PageTableObject, 0)
 		if err != nil {
@@ -124,6 +137,21 @@ func (e *Env) MapRAM(va uint64, pages int) error {
 			return err
 		}
 		if err := e.MapFrame(f.Cap, va+uint64(i)*PageSize, ReadWrite, PageCacheable|ExecuteNever); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MapRAMLarge backs [va, va+n*2MiB) with 2 MiB RAM frames (read-write,
+// cacheable, never executable): the heap window, in few calls.
+func (e *Env) MapRAMLarge(va uint64, n int) error {
+	for i := range n {
+		f, err := e.NewObject(LargePageObject, 0)
+		if err != nil {
+			return err
+		}
+		if err := e.mapFrame(f.Cap, va+uint64(i)<<LargePageBits, LargePageBits, ReadWrite, PageCacheable|ExecuteNever); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,11 @@ type Msg struct {
 // the syscall stub plus the IPC buffer; tests use a model kernel. It returns
 // the reply, whose label is an seL4_Error for kernel objects, and whose
 // MR0..MR3 are the registers X2..X5.
+//
+// Messages travel by value so that nothing escapes to the heap: the root
+// task maps its heap with these calls before the Go heap exists.
 type Kernel interface {
-	Call(dest CPtr, m *Msg) Msg
+	Call(dest CPtr, m Msg) Msg
 }
 
 // Invoker encodes invocations with the label set of the running kernel and
@@ -30,17 +33,28 @@ type Invoker struct {
 }
 
 func (iv Invoker) call(op string, dest CPtr, label Word, caps []CPtr, mrs ...Word) (Msg, error) {
+	r, code := iv.raw(dest, label, caps, mrs...)
+	if code != NoError {
+		return r, newError(op, dest, code, r)
+	}
+	return r, nil
+}
+
+// raw performs the call and returns the reply and its error code without
+// building an error value (which would allocate).
+func (iv Invoker) raw(dest CPtr, label Word, caps []CPtr, mrs ...Word) (Msg, ErrorCode) {
 	var m Msg
 	copy(m.Caps[:], caps)
 	copy(m.MR[:], mrs)
 	m.Info = NewMessageInfo(label, 0, uint(len(caps)), uint(len(mrs)))
-	r := iv.K.Call(dest, &m)
-	if code := ErrorCode(r.Info.Label()); code != NoError {
-		e := &Error{Op: op, Cap: dest, Code: code}
-		copy(e.Detail[:], r.MR[:FastMessageRegisters])
-		return r, e
-	}
-	return r, nil
+	r := iv.K.Call(dest, m)
+	return r, ErrorCode(r.Info.Label())
+}
+
+func newError(op string, dest CPtr, code ErrorCode, r Msg) *Error {
+	e := &Error{Op: op, Cap: dest, Code: code}
+	copy(e.Detail[:], r.MR[:FastMessageRegisters])
+	return e
 }
 
 // Root CNode addressing: a slot number at full depth (§5).

@@ -15,7 +15,7 @@ type recorder struct {
 	reply Msg
 }
 
-func (r *recorder) Call(dest CPtr, m *Msg) Msg { r.dest, r.msg = dest, *m; return r.reply }
+func (r *recorder) Call(dest CPtr, m Msg) Msg { r.dest, r.msg = dest, m; return r.reply }
 
 func TestMessageInfo(t *testing.T) {
 	m := NewMessageInfo(37, 5, 1, 3)

@@ -47,7 +47,10 @@ func (c KernelConfig) String() string {
 // are errors, so a typo cannot silently pick a default.
 func ParseKernelConfig(s string) (KernelConfig, error) {
 	c := DefaultKernelConfig
-	for _, kv := range strings.Split(s, ",") {
+	// strings.Cut, not Split: this runs at boot before the heap exists.
+	for rest := s; rest != ""; {
+		var kv string
+		kv, rest, _ = strings.Cut(rest, ",")
 		if kv == "" {
 			continue
 		}

@@ -50,7 +50,8 @@ func reply(code ErrorCode, mr ...Word) Msg {
 	return r
 }
 
-func (k *modelKernel) Call(dest CPtr, m *Msg) Msg {
+func (k *modelKernel) Call(dest CPtr, msg Msg) Msg {
+	m := &msg
 	k.calls++
 	c := k.caps[dest]
 	if c == nil {
@@ -134,20 +135,37 @@ func levelKeys(va uint64) [3]string {
 }
 
 func (k *modelKernel) pageMap(dest CPtr, f *modelCap, m *Msg) Msg {
-	if f.typ != SmallPageObject || k.caps[m.Caps[0]] == nil || k.caps[m.Caps[0]].typ != VSpaceObject {
+	levels := 3
+	switch f.typ {
+	case SmallPageObject:
+	case LargePageObject:
+		levels = 2 // a 2 MiB frame is a level-2 block
+	default:
+		return reply(InvalidCapability)
+	}
+	if k.caps[m.Caps[0]] == nil || k.caps[m.Caps[0]].typ != VSpaceObject {
 		return reply(InvalidCapability)
 	}
 	va := m.MR[0]
-	if va%PageSize != 0 {
+	if va&(1<<f.sizeBits-1) != 0 {
 		return reply(AlignmentError)
 	}
 	if f.mapped {
 		return reply(InvalidArgument)
 	}
-	for i, key := range levelKeys(va) {
+	keys := levelKeys(va)
+	for i, key := range keys[:levels] {
 		if !k.tables[key] {
 			return reply(FailedLookup, Word(39-9*i))
 		}
+	}
+	if levels == 2 {
+		if k.tables[keys[2]] {
+			return reply(DeleteFirst) // a table is already there
+		}
+		k.tables["block "+keys[2]] = true
+		f.mapped, f.mappedAt = true, va
+		return reply(NoError)
 	}
 	if _, ok := k.pages[va]; ok {
 		return reply(DeleteFirst)

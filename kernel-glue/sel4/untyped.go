@@ -40,11 +40,21 @@ type UntypedAllocator struct {
 
 // NewUntypedAllocator takes the untypeds from bootinfo, all unused.
 func NewUntypedAllocator(bi *BootInfo) *UntypedAllocator {
-	a := &UntypedAllocator{uts: make([]untypedState, len(bi.Untypeds))}
+	a := &UntypedAllocator{}
+	a.init(bi, make([]untypedState, len(bi.Untypeds)))
+	return a
+}
+
+// init sets a up with buf (at least len(bi.Untypeds) entries) as storage.
+func (a *UntypedAllocator) init(bi *BootInfo, buf []untypedState) bool {
+	if len(buf) < len(bi.Untypeds) {
+		return false
+	}
+	a.uts = buf[:len(bi.Untypeds)]
 	for i, u := range bi.Untypeds {
 		a.uts[i] = untypedState{cap: bi.UntypedCap(i), desc: u}
 	}
-	return a
+	return true
 }
 
 func alignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
@@ -97,8 +107,10 @@ func (a *UntypedAllocator) Alloc(t ObjectType, sizeBits uint, slots *SlotAllocat
 // frames (the PL011, the virtio-mmio window) whose address is fixed. The
 // kernel hands out an untyped in address order, so the plan first retypes
 // filler untypeds up to pa, each as large as alignment allows; the last
-// Retype of the plan is the object itself. Fillers keep their slots.
-func (a *UntypedAllocator) AllocAt(pa uint64, t ObjectType, sizeBits uint, slots *SlotAllocator) ([]Retype, error) {
+// Retype of the plan is the object itself. Fillers keep their slots. The
+// plan is appended to plan[:0]; with a buffer of MaxPlan entries it does not
+// allocate.
+func (a *UntypedAllocator) AllocAt(pa uint64, t ObjectType, sizeBits uint, slots *SlotAllocator, plan []Retype) ([]Retype, error) {
 	objBits, ok := ObjectBits(t, sizeBits)
 	if !ok {
 		return nil, errorf(vfs.Invalid, "untyped", "object type %d with size bits %d", t, sizeBits)
@@ -124,7 +136,7 @@ func (a *UntypedAllocator) AllocAt(pa uint64, t ObjectType, sizeBits uint, slots
 	if cur > pa {
 		return nil, errorf(vfs.Busy, "untyped", "%#x already handed out (untyped %#x is used up to %#x)", pa, Word(u.cap), cur)
 	}
-	var plan []Retype
+	plan = plan[:0]
 	undo := func() {
 		for _, r := range plan {
 			slots.Release(r.Dest)
@@ -149,6 +161,10 @@ func (a *UntypedAllocator) AllocAt(pa uint64, t ObjectType, sizeBits uint, slots
 	u.watermark = pa + 1<<objBits - u.desc.Paddr
 	return plan, nil
 }
+
+// MaxPlan bounds the length of an AllocAt plan: at most one filler per size
+// class on the way up to an address, plus the object.
+const MaxPlan = 2*(MaxUntypedBits-MinUntypedBits+1) + 1
 
 // fillerBits is the largest untyped size that starts aligned at cur and does
 // not pass gap bytes. cur is always at least 16-aligned (every object is).
