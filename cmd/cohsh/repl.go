@@ -128,9 +128,15 @@ func (tm *terminal) complete(line string, pos int, key rune) (string, int, bool)
 		}
 	} else if strings.HasPrefix(word, "/") {
 		dir, base := word[:strings.LastIndex(word, "/")+1], word[strings.LastIndex(word, "/")+1:]
-		for _, e := range tm.listDir(dir) {
+		entries, _ := tm.listDir(dir)
+		for _, e := range entries {
 			if strings.HasPrefix(e, base) {
 				cands = append(cands, dir+e)
+			}
+		}
+		if len(cands) == 1 {
+			if _, isDir := tm.listDir(cands[0] + "/"); isDir {
+				cands[0] += "/"
 			}
 		}
 	}
@@ -146,27 +152,26 @@ func (tm *terminal) complete(line string, pos int, key rune) (string, int, bool)
 	return head[:start] + repl + line[pos:], start + len(repl), true
 }
 
-func (tm *terminal) listDir(dir string) []string {
+// listDir lists dir over the connection; ok is false when it is not a
+// listable directory (or the shell is busy or detached).
+func (tm *terminal) listDir(dir string) (entries []string, ok bool) {
 	if !tm.mu.TryLock() {
-		return nil
+		return nil, false
 	}
 	defer tm.mu.Unlock()
 	if _, ok := tm.sh.Session(); !ok {
-		return nil
+		return nil, false
 	}
 	p := strings.TrimSuffix(dir, "/")
 	if p == "" {
 		p = "/"
 	}
 	if cohclient.CheckPath(p) != nil {
-		return nil
+		return nil, false
 	}
 	entries, err := tm.sh.Con.Stream("LS", p)
 	tm.sh.Con.DrainAcks()
-	if err != nil {
-		return nil
-	}
-	return entries
+	return entries, err == nil
 }
 
 func commonPrefix(s []string) string {
