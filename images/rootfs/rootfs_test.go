@@ -44,6 +44,13 @@ func TestSelftestScripts(t *testing.T) {
 			if len(lines) != tc.lines {
 				t.Errorf("got %d lines, want %d (line numbers are part of the test report)", len(lines), tc.lines)
 			}
+			// CAT drops empty lines (§2.4) and `test` numbers the lines it
+			// receives, so a blank line would shift every reported line number.
+			for i, l := range lines {
+				if strings.TrimSpace(l) == "" {
+					t.Errorf("line %d is blank", i+1)
+				}
+			}
 			if !strings.HasPrefix(lines[0], "#") {
 				t.Errorf("first line %q is not a comment", lines[0])
 			}
