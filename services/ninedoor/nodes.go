@@ -31,7 +31,7 @@ type node struct {
 	canon    string
 	mode     vfs.Mode
 	children []string       // nodeDir
-	content  func() []byte  // nodeStatic
+	content  func() []byte  // nodeStatic, nodeIngestSeg: read through a snapshot taken at open
 	w        *worker        // nodeTelemetry
 	gfile    *gpuFile       // nodeGPUFile
 	ring     *lineRing      // nodeLog: the queen log or /proc/ingest/watch

@@ -170,12 +170,14 @@ func (s *session) begin(path []string, acc access, counted bool) ([]string, erro
 	if s.role == vfs.RoleQueen {
 		s.h.root.lastSeen = now
 	}
+	// Scopes apply to the canonical path: a bind must not reach past them.
+	canon := s.rewrite(path)
 	if s.claims != nil && len(s.claims.Scopes) > 0 {
 		var err error
 		if acc == accessStat {
-			err = s.checkStatScope(path)
+			err = s.checkStatScope(canon)
 		} else {
-			err = s.checkScope(path, acc, counted, now)
+			err = s.checkScope(canon, acc, counted, now)
 		}
 		if err != nil {
 			return nil, err
@@ -188,7 +190,7 @@ func (s *session) begin(path []string, acc access, counted bool) ([]string, erro
 		}
 		s.ops++
 	}
-	return s.rewrite(path), nil
+	return canon, nil
 }
 
 // checkStatScope lets a scoped session stat (and so walk to) any node a

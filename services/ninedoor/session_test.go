@@ -165,6 +165,16 @@ func TestLongestScopeWins(t *testing.T) {
 	wantErr(t, "component prefix", err, vfs.Permission, vfs.TagScope)
 }
 
+func TestBindCannotEscapeScopes(t *testing.T) {
+	f := newFixture(t)
+	q := f.attach(vfs.RoleQueen, ticketQueenScoped) // /log read, /queen and /shard write
+	_, err := readAll(q, "/proc/boot")
+	wantErr(t, "read outside scopes", err, vfs.Permission, vfs.TagScope)
+	f.mustEcho(q, "/queen/ctl", `{"bind":{"from":"/proc","to":"/log"}}`)
+	_, err = readAll(q, "/log/boot")
+	wantErr(t, "read through a bind", err, vfs.Permission, vfs.TagScope)
+}
+
 func TestBandwidthQuota(t *testing.T) {
 	f := newFixture(t)
 	q := f.attach(vfs.RoleQueen, f.mint(ticket.Claims{Role: vfs.RoleQueen, Quotas: &ticket.Quotas{BandwidthBytes: 400}}))
