@@ -391,7 +391,9 @@ func observabilityInterfacesSnippet(m *ir.Manifest) string {
 			w.f("- `%s` (read-only, max %d bytes): `%s`", path, bytes, format)
 		}
 	}
-	node(o.Proc9P.Sessions, "/proc/9p/sessions", o.Proc9P.SessionsBytes, "sessions total=<u64> worker=<u64> shard_bits=<u8> shard_count=<u16>` plus `shard <hex> <count>` lines.")
+	if o.Proc9P.Sessions {
+		w.f("- `/proc/9p/sessions` (read-only, max %d bytes): `sessions total=<u64> worker=<u64> shard_bits=<u8> shard_count=<u16>` plus one `shard <hex> <count>` line per shard", o.Proc9P.SessionsBytes)
+	}
 	node(o.Proc9P.Outstanding, "/proc/9p/outstanding", o.Proc9P.OutstandingBytes, "outstanding current=<u64> limit=<u64>")
 	node(o.Proc9P.ShortWrites, "/proc/9p/short_writes", o.Proc9P.ShortWritesBytes, "short_writes total=<u64> retries=<u64>")
 	node(o.Proc9PSession.Active, "/proc/9p/session/active", o.Proc9PSession.ActiveBytes, "active=<0|1> draining=<0|1>")
@@ -405,7 +407,7 @@ func observabilityInterfacesSnippet(m *ir.Manifest) string {
 	node(in.Dropped, "/proc/ingest/dropped", in.DroppedBytes, "dropped=<u64>")
 	node(in.Queued, "/proc/ingest/queued", in.QueuedBytes, "queued=<u32>")
 	if in.Watch {
-		w.f("- `/proc/ingest/watch` (max_entries=%d, line_bytes=%d, min_interval_ms=%d): `watch ts_ms=<u64> p50_ms=<u32> p95_ms=<u32> queued=<u32> backpressure=<u64> dropped=<u64>`",
+		w.f("- `/proc/ingest/watch` (max_entries=%d, line_bytes=%d, min_interval_ms=%d): `watch ts_ms=<u64> p50_ms=<u32> p95_ms=<u32> queued=<u32> backpressure=<u64> dropped=<u64> ui_reads=<u32> ui_denies=<u32>`",
 			in.WatchMaxEntries, in.WatchLineBytes, in.WatchMinIntervalMS)
 	}
 	r, p := o.ProcRoot, o.ProcPressure

@@ -498,7 +498,7 @@ func (c *checker) observability() {
 		{o.ProcIngest.Dropped, "observability.proc_ingest.dropped_bytes", o.ProcIngest.DroppedBytes, len("dropped=\n") + u64Digits},
 		{o.ProcIngest.Queued, "observability.proc_ingest.queued_bytes", o.ProcIngest.QueuedBytes, len("queued=\n") + u32Digits},
 		{o.ProcIngest.Watch, "observability.proc_ingest.watch_line_bytes", o.ProcIngest.WatchLineBytes,
-			len("watch ts_ms= p50_ms= p95_ms= queued= backpressure= dropped=\n") + 3*u64Digits + 3*u32Digits},
+			len("watch ts_ms= p50_ms= p95_ms= queued= backpressure= dropped= ui_reads= ui_denies=\n") + 3*u64Digits + 5*u32Digits},
 		{o.ProcRoot.Reachable, "observability.proc_root.reachable_bytes", o.ProcRoot.ReachableBytes, len("reachable=yes\n")},
 		{o.ProcRoot.LastSeenMS, "observability.proc_root.last_seen_ms_bytes", o.ProcRoot.LastSeenMSBytes, len("last_seen_ms=\n") + u64Digits},
 		{o.ProcRoot.CutReason, "observability.proc_root.cut_reason_bytes", o.ProcRoot.CutReasonBytes, len("cut_reason=network_unreachable\n")},
