@@ -3,6 +3,7 @@ package cohclient
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -333,4 +334,110 @@ func TestShellTelemetryPush(t *testing.T) {
 			t.Errorf("ECHO payload over 128 bytes: %s", l)
 		}
 	}
+}
+
+func TestKeepalive(t *testing.T) {
+	srv := newFakeServer(t, func(_ int, l string) ([]string, bool) { return standard(l), false })
+	con, _ := srv.console(t)
+	con.Pol.Heartbeat = 30 * time.Millisecond
+	sh := NewShell(con, &bytes.Buffer{})
+	sh.Keepalive() // detached: nothing to keep alive
+	if err := sh.Attach(vfs.RoleQueen, ""); err != nil {
+		t.Fatal(err)
+	}
+	sh.Keepalive() // not idle yet
+	time.Sleep(40 * time.Millisecond)
+	sh.Keepalive()
+	sh.Keepalive() // the PING reset the idle clock
+	if got := strings.Count(srv.received(), ":PING"); got != 1 {
+		t.Errorf("%d keepalive PINGs, want 1:\n%s", got, srv.received())
+	}
+	if acks := con.DrainAcks(); len(acks) != 0 {
+		t.Errorf("keepalive acks must not reach the shell: %q", acks)
+	}
+}
+
+// A reply arriving only after the heartbeat interval is waited for, with a
+// PING sent meanwhile (§1.7).
+func TestHeartbeatWhileWaiting(t *testing.T) {
+	srv := newFakeServer(t, func(_ int, l string) ([]string, bool) {
+		if strings.HasPrefix(l, "ECHO") {
+			return nil, false // the ack comes with the PING reply below
+		}
+		if l == "PING" {
+			return []string{"OK PING reply=pong", "PONG", "OK ECHO path=/x bytes=1"}, false
+		}
+		return standard(l), false
+	})
+	con, _ := srv.console(t)
+	con.Pol.Timeout = 20 * time.Millisecond
+	con.Pol.Heartbeat = 30 * time.Millisecond
+	con.Attach(vfs.RoleQueen, "")
+	if err := con.Echo("/x", "y\n"); err != nil {
+		t.Fatalf("Echo: %v", err)
+	}
+	if !strings.Contains(srv.received(), "1:ECHO /x y\n1:PING") {
+		t.Errorf("wire:\n%s", srv.received())
+	}
+}
+
+// fuzzStream replays fixed server bytes to a Console.
+type fuzzStream struct {
+	data []byte
+}
+
+func (s *fuzzStream) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.data)
+	s.data = s.data[n:]
+	return n, nil
+}
+func (s *fuzzStream) Write(p []byte) (int, error)      { return len(p), nil }
+func (s *fuzzStream) Close() error                     { return nil }
+func (s *fuzzStream) SetReadDeadline(time.Time) error  { return nil }
+func (s *fuzzStream) SetWriteDeadline(time.Time) error { return nil }
+
+// FuzzConsoleReplies feeds arbitrary server bytes to the client's framing
+// and ack handling: it must never panic or hang, whatever arrives.
+func FuzzConsoleReplies(f *testing.F) {
+	frames := func(lines ...string) []byte {
+		var b []byte
+		for _, l := range lines {
+			b = wire.AppendFrame(b, l)
+		}
+		return b
+	}
+	f.Add(frames("OK AUTH", "OK ATTACH role=queen", "OK CAT path=/p data=x", "a", "END"))
+	f.Add(frames("OK AUTH", "ERR ATTACH reason=policy detail=denied"))
+	f.Add(frames("OK AUTH detail", "PONG", "OK AUTH", "OK ATTACH", "ERR FRAME reason=invalid-length"))
+	f.Add([]byte{0xff, 0xff, 0, 0, 'O', 'K'})
+	f.Add(append(frames("OK AUTH", "OK ATTACH role=queen"), 3, 0, 0, 0))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		con := NewConsole("fuzz", 0, "changeme")
+		con.Log = nil
+		con.Sleep = func(time.Duration) {}
+		con.Pol.MaxAttempts = 0
+		dials := 0
+		con.Dial = func(time.Duration) (Stream, error) {
+			dials++
+			if dials > 4 {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return &fuzzStream{data: append([]byte(nil), data...)}, nil
+		}
+		if _, err := con.Attach(vfs.RoleQueen, ""); err != nil {
+			return
+		}
+		con.Stream("CAT", "/p")
+		con.Echo("/p", "x\n")
+		con.Ping()
+		con.Quit()
+		for _, a := range con.DrainAcks() {
+			if _, ok := wire.ParseAck(a); !ok {
+				t.Fatalf("recorded non-ack %q", a)
+			}
+		}
+	})
 }
