@@ -5,9 +5,9 @@
 //
 // A client calls Load at start-up and exits if it fails:
 //
-//	p, err := clientpolicy.Load(clientpolicy.CohshPath)
-//	if err == nil {
-//		err = p.CheckManifest(manifest.Fingerprint)
+//	p, err := clientpolicy.LoadFor(clientpolicy.CohshPath, manifest.Fingerprint)
+//	if err != nil {
+//		log.Fatal(err) // names the file and why; regenerate with make generate
 //	}
 package clientpolicy
 
@@ -172,6 +172,20 @@ func Load(path string) (*Policy, error) {
 	}
 	p, err := Parse(data, hashFile, filepath.Base(path))
 	if err != nil {
+		return nil, fmt.Errorf("client policy %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// LoadFor loads the policy at path and refuses it unless it was generated
+// from the manifest with the given fingerprint (normally
+// manifest.Fingerprint from services/manifest).
+func LoadFor(path, fingerprint string) (*Policy, error) {
+	p, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckManifest(fingerprint); err != nil {
 		return nil, fmt.Errorf("client policy %s: %w", path, err)
 	}
 	return p, nil

@@ -128,4 +128,13 @@ func TestLoadMissingHash(t *testing.T) {
 	if _, err := Load(path); err != nil {
 		t.Fatalf("Load with hash: %v", err)
 	}
+	if _, err := LoadFor(path, strings.Repeat("0", 64)); err != nil {
+		t.Fatalf("LoadFor(matching): %v", err)
+	}
+	if _, err := LoadFor(path, strings.Repeat("f", 64)); !errors.Is(err, ErrManifestMismatch) {
+		t.Fatalf("LoadFor(other manifest) = %v, want ErrManifestMismatch", err)
+	}
+	if _, err := LoadFor(filepath.Join(dir, "absent.toml"), strings.Repeat("0", 64)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadFor(absent) = %v, want ErrNotExist", err)
+	}
 }
