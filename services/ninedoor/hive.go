@@ -1,12 +1,3 @@
-// Package ninedoor is the NineDoor namespace: the Hive that authenticates
-// principals (tickets, login throttling), serves the synthetic namespace of
-// CONSOLE_PROTOCOL.md §7 through per-session mount tables and policy, runs
-// queen/worker control (/queen/ctl, lifecycle, heartbeat workers, budgets)
-// and keeps the audit log /log/queen.log.
-//
-// A Hive is a vfs.Attacher for both transports and a pump task. It never
-// blocks and starts no goroutines; all time comes from Config.Clock (calls)
-// and Poll's now argument (timers).
 package ninedoor
 
 import (
