@@ -49,8 +49,10 @@ type Config struct {
 	QueueSize int
 	// RxBatch bounds the frames one Poll delivers (link.DefaultRxBatch).
 	RxBatch int
-	// PollInterval is how soon Poll asks to run again when idle, since the
-	// device is polled, not interrupt driven. 1ms when zero.
+	// PollInterval is how soon Poll asks to run again when idle. The
+	// device's rx interrupt also wakes an idle platform that forwards it
+	// (virt does), so this is a safety net for platforms that do not.
+	// 10ms when zero.
 	PollInterval time.Duration
 	// Start is the embedding's clock reading at boot: the stack's time
 	// until the first Poll.
@@ -190,7 +192,7 @@ func NewWithDevice(dev link.Device, cfg Config) (*Stack, error) {
 
 	interval := cfg.PollInterval
 	if interval <= 0 {
-		interval = time.Millisecond
+		interval = 10 * time.Millisecond
 	}
 	return &Stack{s: s, clk: clk, ep: ep, addr: addr, interval: interval}, nil
 }

@@ -205,6 +205,10 @@ func TestTCPEcho(t *testing.T) {
 	if _, err := l.Accept(); err != netstack.ErrClosed {
 		t.Errorf("Accept after Close = %v", err)
 	}
+	h.step()
+	if status, raised := h.dev.InterruptStatus(); status != 0 || raised == 0 {
+		t.Errorf("interrupt status %#x after Poll (raised %d times); Poll must ack the line", status, raised)
+	}
 	st := h.st.Stats()
 	if st.TCPPassive != 1 || st.Link.RxPackets == 0 || st.Device.TxFrames == 0 {
 		t.Errorf("stats = %+v", st)

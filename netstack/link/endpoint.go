@@ -41,7 +41,16 @@ type Device interface {
 	Pending() bool
 }
 
-var _ Device = (*virtio.Net)(nil)
+// InterruptAcker is implemented by devices with an interrupt line to lower
+// before their rings are drained (*virtio.Net does). Poll calls it first.
+type InterruptAcker interface {
+	AckInterrupt() uint32
+}
+
+var (
+	_ Device         = (*virtio.Net)(nil)
+	_ InterruptAcker = (*virtio.Net)(nil)
+)
 
 // DefaultRxBatch bounds the frames one Poll delivers.
 const DefaultRxBatch = 32
@@ -98,6 +107,9 @@ func (e *Endpoint) Poll(now time.Time, _ time.Duration) time.Time {
 	if e.devErr != nil {
 		e.mu.Unlock()
 		return time.Time{}
+	}
+	if a, ok := e.dev.(InterruptAcker); ok {
+		a.AckInterrupt() // before draining, so a frame landing after it raises the line again
 	}
 	if _, err := e.dev.Reclaim(); err != nil {
 		e.devErr = err

@@ -117,6 +117,9 @@ func (n *Net) init(opt NetOptions) error {
 	if n.tx, err = n.setupQueue(txQueue, want); err != nil {
 		return err
 	}
+	// Finished transmits are reclaimed on the next write or poll; they need
+	// not wake the CPU (VIRTQ_AVAIL_F_NO_INTERRUPT). Received frames do.
+	le.PutUint16(n.tx.rings.Bytes()[n.tx.availAt:], availFlagNoInterrupt)
 	n.txFree = make([]uint16, 0, n.tx.size)
 	for i := int(n.tx.size) - 1; i >= 0; i-- {
 		n.txFree = append(n.txFree, uint16(i))
@@ -334,8 +337,10 @@ func (n *Net) Pending() bool {
 	return n.rx.usedIdx() != n.rx.lastUsed || n.tx.usedIdx() != n.tx.lastUsed
 }
 
-// AckInterrupt reads and acknowledges the interrupt status, for platforms
-// that wait on the device's interrupt line. Polling alone does not need it.
+// AckInterrupt reads and acknowledges the interrupt status. The device
+// raises its (level-triggered) line when frames arrive; a platform whose
+// idle wakes on that line needs it lowered before the rings are drained, or
+// idle returns at once forever. Stack.Poll calls it first thing.
 func (n *Net) AckInterrupt() uint32 {
 	s := n.regs.Read32(regInterruptStatus)
 	if s != 0 {

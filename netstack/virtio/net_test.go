@@ -240,3 +240,26 @@ func ExampleOpenNet() {
 	fmt.Printf("%x at %#x\n", n.MAC(), n.Phys())
 	// Output: 525400123456 at 0xa003e00
 }
+
+func TestInterrupts(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	n := open(t, dev, virtio.NetOptions{QueueSize: 8})
+	n.Transmit(frame(1, 64))
+	n.Flush()
+	if st, raised := dev.InterruptStatus(); st != 0 || raised != 0 {
+		t.Fatalf("tx completion raised the line (status %#x, %d times); tx interrupts are suppressed", st, raised)
+	}
+	dev.Inject(frame(2, 64))
+	if st, _ := dev.InterruptStatus(); st&1 == 0 {
+		t.Fatalf("rx did not raise the line")
+	}
+	if got := n.AckInterrupt(); got&1 == 0 {
+		t.Fatalf("AckInterrupt saw status %#x", got)
+	}
+	if st, _ := dev.InterruptStatus(); st != 0 {
+		t.Fatalf("status %#x after ack", st)
+	}
+	if got := n.AckInterrupt(); got != 0 {
+		t.Fatalf("second AckInterrupt saw %#x", got)
+	}
+}

@@ -10,7 +10,9 @@ import (
 const (
 	descSize      = 16 // addr u64, len u32, flags u16, next u16
 	descFlagWrite = 2  // VIRTQ_DESC_F_WRITE: device writes this buffer
-	usedElemSize  = 8  // id u32, len u32
+
+	availFlagNoInterrupt = 1 // VIRTQ_AVAIL_F_NO_INTERRUPT
+	usedElemSize         = 8 // id u32, len u32
 )
 
 var le = binary.LittleEndian

@@ -54,8 +54,13 @@ type Device struct {
 	// driver's behaviour (tests assert it stays nil).
 	RxDropped uint64
 	Notifies  uint64
-	Barriers  uint64
-	Err       error
+	// Interrupt is the interrupt status register: bit 0 (used buffer) is
+	// set when the device completes a buffer on a queue whose driver did
+	// not suppress interrupts, and cleared by the driver's ack.
+	Interrupt  uint32
+	Interrupts uint64 // times the line was raised
+	Barriers   uint64
+	Err        error
 }
 
 type queue struct {
@@ -217,7 +222,7 @@ func (d *Device) read32(o uint32) uint32 {
 		}
 		return 0
 	case 0x060:
-		return 0
+		return d.Interrupt
 	case 0x070:
 		return d.status
 	case 0x0fc:
@@ -267,6 +272,7 @@ func (d *Device) write32(o uint32, v uint32) {
 			d.processTx()
 		}
 	case 0x064:
+		d.Interrupt &^= v
 	case 0x070:
 		if v == 0 {
 			d.reset()
@@ -335,6 +341,20 @@ func (d *Device) pushUsed(q *queue, id uint16, n uint32) {
 	le.PutUint32(e[4:], n)
 	q.usedIdx++
 	le.PutUint16(used[2:], q.usedIdx)
+	if avail := d.memAt(q.driver, 2); avail != nil && le.Uint16(avail)&1 == 0 {
+		if d.Interrupt&1 == 0 {
+			d.Interrupts++
+		}
+		d.Interrupt |= 1
+	}
+}
+
+// InterruptStatus returns the interrupt status register and how many
+// times the line was raised.
+func (d *Device) InterruptStatus() (status uint32, raised uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Interrupt, d.Interrupts
 }
 
 // ProcessTx moves every posted tx descriptor onto the wire (TakeTx) and
