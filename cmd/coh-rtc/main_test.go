@@ -85,3 +85,43 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("missing manifest: exit %d, want 1", code)
 	}
 }
+
+// TestTwoRunsIdenticalTrees regenerates the shipped manifest into two
+// directories and compares every byte.
+func TestTwoRunsIdenticalTrees(t *testing.T) {
+	manifest := filepath.Join("..", "..", "configs", "root_task.toml")
+	docs := filepath.Join("..", "..", "docs")
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, d := range dirs {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"-manifest", manifest, "-docs", docs, "-out", d}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	}
+	n := 0
+	err := filepath.WalkDir(dirs[0], func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dirs[0], p)
+		a, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(dirs[1], rel))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between runs", rel)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 8 {
+		t.Fatalf("only %d files generated", n)
+	}
+}
