@@ -80,10 +80,15 @@ func execute(o *options, stdin *os.File, stdout, stderr io.Writer) error {
 	switch o.transport {
 	case "tcp":
 		if cohclient.ConsoleLockEnabled() {
+			var lock *cohclient.ConsoleLock
 			con.Lock = func() error {
-				_, err := cohclient.AcquireConsoleLock(host, port)
-				return err // the lock lives as long as the process
+				var err error
+				lock, err = cohclient.AcquireConsoleLock(host, port)
+				return err
 			}
+			// Held for the process lifetime (§1.8); the reference keeps
+			// the file open so the GC must not close it early.
+			defer func() { lock.Release() }()
 		}
 	case "mock":
 		mock, err := cohclient.NewMock(cohclient.MockConfig{Token: token, SeedGPU: o.mockSeedGPU})
