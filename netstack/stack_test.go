@@ -354,3 +354,55 @@ func TestPollDeadline(t *testing.T) {
 		t.Fatalf("next = %v, want within (now, now+5ms]", next.Sub(now))
 	}
 }
+
+// TestPeerReset: a peer that closes with unread data resets the
+// connection; the guest's Read reports it as a reset, not as EOF.
+func TestPeerReset(t *testing.T) {
+	h := newHarness(t, netstack.DefaultConfig(), true)
+	l, err := h.st.ListenTCP(31337, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	var wrote bool
+	go func() {
+		defer close(closed)
+		c, err := gonet.DialTCP(h.peer, tcpip.FullAddress{NIC: 1, Addr: guestAddr, Port: 31337}, ipv4.ProtocolNumber)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		one := make([]byte, 1)
+		if _, err := io.ReadFull(c, one); err != nil { // wait for the guest's data, leave the rest unread
+			t.Error(err)
+		}
+		c.Close()
+	}()
+	var conn *netstack.Conn
+	h.until("accept", 5000, func() bool {
+		conn, _ = l.Accept()
+		return conn != nil
+	})
+	var rerr error
+	h.until("reset seen", 20000, func() bool {
+		if !wrote {
+			if n, _ := conn.Write(bytes.Repeat([]byte("x"), 4096)); n > 0 {
+				wrote = true
+			}
+		}
+		select {
+		case <-closed:
+		default:
+			return false
+		}
+		_, rerr = conn.Read(make([]byte, 16))
+		return rerr != nil
+	})
+	var ne *netstack.Error
+	if !errors.As(rerr, &ne) || !ne.Reset() {
+		t.Fatalf("Read after the peer's RST = %v, want a reset *netstack.Error", rerr)
+	}
+	conn.Close()
+	h.checkDevice()
+}
