@@ -94,10 +94,17 @@ type RTCClock struct {
 // data register. guess is the counts-per-second to assume before the first
 // calibration (the pump's expected loop rate); 0 means 1000.
 func NewRTCClock(read func() uint32, guess uint64) *RTCClock {
+	c := &RTCClock{}
+	c.Init(read, guess)
+	return c
+}
+
+// Init sets up c in place (static storage at boot, before the heap).
+func (c *RTCClock) Init(read func() uint32, guess uint64) {
 	if guess == 0 {
 		guess = 1000
 	}
-	return &RTCClock{read: read, guess: guess}
+	*c = RTCClock{read: read, guess: guess}
 }
 
 // Now returns nanoseconds since the first call.

@@ -1,0 +1,446 @@
+//go:build cohesix && sel4
+
+package sel4
+
+import (
+	"errors"
+	"time"
+	"unsafe"
+)
+
+// kernelConfig is the kernel configuration the image was built for, set
+// with -ldflags -X by mk/sel4.mk from the upstream build (sel4-payload
+// -kconfig). Empty means DefaultKernelConfig.
+var kernelConfig string
+
+// bootInfoVA is X0 at entry, stored by cpuinit.
+var bootInfoVA uintptr
+
+// bootStack is the stack cpuinit moves to (seL4 starts the root task with
+// SP = 0). It becomes g0's stack.
+const bootStackSize = 128 << 10
+
+var bootStack [bootStackSize]byte
+
+// boardMaxCNodeBits is the largest root CNode the static slot bitmap
+// covers (2^16 slots, 8 KiB of BSS; builds use 12 to 19, the test build 13).
+const boardMaxCNodeBits = 16
+
+const boardMaxUntypeds = 256
+
+// brd is the root task's state. It lives in BSS because it is built in the
+// runtime's memory hook, before the Go heap exists.
+var brd struct {
+	booted bool
+
+	cfg      KernelConfig
+	bi       BootInfo
+	untypeds [boardMaxUntypeds]UntypedDesc
+	words    [1 << (boardMaxCNodeBits - 6)]uint64
+	utState  [boardMaxUntypeds]untypedState
+	slots    SlotAllocator
+	ut       UntypedAllocator
+	kern     sysKernel
+	env      Env
+
+	uart, rtcRegs uintptr
+	devPages      pageMap
+
+	clockReady      bool
+	clock           ClockSource
+	rtc             RTCClock
+	cntBase, cntHz  uint64
+	rtcBootSec      int64
+	heapLimit       uintptr
+	dmaNext, dmaSum uint64
+
+	line [192]byte
+}
+
+func ptrAt(va uint64) unsafe.Pointer { return unsafe.Add(nil, uintptr(va)) }
+
+// boot sets up the root task on first use of a hook: bootinfo, the
+// allocators, the console, the clock and the heap window. Nothing here may
+// allocate; a failure is reported on the console and ends the task.
+func boot() {
+	if brd.booted {
+		return
+	}
+	brd.booted = true
+	cfg, err := ParseKernelConfig(kernelConfig)
+	if err != nil {
+		fatal("sel4: the kernel config linked into the image is malformed")
+	}
+	brd.cfg = cfg
+	labels, _ := LabelsByName(cfg.Labels)
+	frame := unsafe.Slice((*byte)(ptrAt(uint64(bootInfoVA))), BootInfoFrameSize)
+	if ParseBootInfoInto(&brd.bi, frame, min(cfg.Untypeds, boardMaxUntypeds), brd.untypeds[:]) != nil {
+		fatal("sel4: bootinfo frame rejected")
+	}
+	if brd.bi.InitThreadCNodeSizeBits > boardMaxCNodeBits {
+		fatal("sel4: root CNode larger than 2^16 slots; raise boardMaxCNodeBits")
+	}
+	brd.kern.ipc = (*IPCBuffer)(ptrAt(brd.bi.IPCBuffer))
+	brd.slots.Init(brd.bi.Empty, brd.words[:])
+	brd.ut.init(&brd.bi, brd.utState[:])
+	initEnv(&brd.env, &brd.kern, labels, &brd.bi, &brd.slots, &brd.ut)
+
+	if va, err := mapDevicePage(PL011Base); err == nil {
+		brd.uart = uintptr(va)
+	}
+	b := append(brd.line[:0], "cohesix sel4: root task, bootinfo "...)
+	b = appendHex(b, uint64(bootInfoVA))
+	b = append(b, ", cnode 2^"...)
+	b = appendUint(b, uint64(brd.bi.InitThreadCNodeSizeBits))
+	b = append(b, ", "...)
+	b = appendUint(b, uint64(len(brd.bi.Untypeds)))
+	b = append(b, " untypeds, "...)
+	b = appendUint(b, brd.bi.RAMBytes()>>20)
+	b = append(b, " MiB RAM, labels "...)
+	b = append(b, cfg.Labels...)
+	logBytes(b)
+
+	if va, err := mapDevicePage(PL031Base); err == nil {
+		brd.rtcRegs = uintptr(va)
+		brd.rtcBootSec = int64(rtcSeconds())
+	}
+	brd.clock = ChooseClock(cfg)
+	switch brd.clock {
+	case ClockVirtualCounter:
+		brd.cntHz, brd.cntBase = readCNTFRQ(), readCNTVCT()
+	case ClockPhysicalCounter:
+		brd.cntHz, brd.cntBase = readCNTFRQ(), readCNTPCT()
+	default:
+		if brd.rtcRegs == 0 {
+			fatal("sel4: no EL0 counter and no PL031 RTC: no clock")
+		}
+		brd.rtc.Init(rtcSeconds, 1<<16)
+	}
+	brd.clockReady = true
+	logString(brd.clock.BootLine())
+
+	n := HeapFrames(&brd.bi)
+	if n == 0 || brd.env.MapRAMLarge(HeapVA, n) != nil {
+		fatal("sel4: cannot map the heap window")
+	}
+	brd.heapLimit = uintptr(HeapVA + uint64(n)<<LargePageBits)
+	b = append(brd.line[:0], "cohesix sel4: heap "...)
+	b = appendUint(b, uint64(n)<<LargePageBits>>20)
+	b = append(b, " MiB at "...)
+	b = appendHex(b, HeapVA)
+	b = append(b, ", "...)
+	b = appendUint(b, uint64(brd.env.PageTables))
+	b = append(b, " page tables"...)
+	logBytes(b)
+}
+
+// mapDevicePage maps the device page holding pa (once) and returns the VA
+// of pa.
+func mapDevicePage(pa uint64) (uint64, error) {
+	page := pa &^ (PageSize - 1)
+	if va, ok := brd.devPages.lookup(page); ok {
+		return va + pa - page, nil
+	}
+	va, ok := brd.devPages.reserve(page)
+	if !ok {
+		return 0, errDevicePages
+	}
+	if _, err := brd.env.MapDevice(page, va); err != nil {
+		brd.devPages.unreserve()
+		return 0, err
+	}
+	return va + pa - page, nil
+}
+
+var errDevicePages = errors.New("sel4: device page table full")
+
+func rtcSeconds() uint32 { return mmioRead32(brd.rtcRegs + PL031RegDR) }
+
+// Console: PL011 polled, or the kernel's debug console before the UART is
+// mapped (debug builds only).
+
+const (
+	uartDR = 0x00
+	uartFR = 0x18
+	frRXFE = 1 << 4
+	frTXFF = 1 << 5
+)
+
+//go:nosplit
+func putc(c byte) {
+	switch {
+	case brd.uart != 0:
+		for mmioRead32(brd.uart+uartFR)&frTXFF != 0 {
+		}
+		mmioWrite32(brd.uart+uartDR, uint32(c))
+	case brd.cfg.Printing || !brd.booted:
+		sysDebugPutChar(c)
+	}
+}
+
+func logBytes(b []byte) {
+	for _, c := range b {
+		putc(c)
+	}
+	putc('\n')
+}
+
+func logString(s string) {
+	for i := 0; i < len(s); i++ {
+		putc(s[i])
+	}
+	putc('\n')
+}
+
+// fatal reports msg and ends the root task.
+func fatal(msg string) {
+	logString(msg)
+	suspendSelf()
+}
+
+// suspendSelf is how the root task exits: TCB_Suspend on its own TCB. A
+// debug kernel then idles; nothing else runs.
+func suspendSelf() {
+	labels, _ := LabelsByName(brd.cfg.Labels)
+	if brd.cfg.Labels == "" {
+		labels = Labels14
+	}
+	sysCall(uint64(CapInitThreadTCB), uint64(NewMessageInfo(labels.TCBSuspend, 0, 0, 0)), 0, 0, 0, 0)
+	for {
+		sysYield()
+	}
+}
+
+// Runtime hooks (runtime-port/goroot/src/runtime/hooks_cohesix.go).
+
+//go:linkname hookMemory runtime.cohesixMemory
+//go:nosplit
+func hookMemory() (base, limit uintptr) {
+	boot()
+	return HeapVA, brd.heapLimit
+}
+
+//go:linkname hookWrite runtime.cohesixWrite
+//go:nosplit
+func hookWrite(p *byte, n int32) {
+	for i := int32(0); i < n; i++ {
+		putc(*(*byte)(unsafe.Add(unsafe.Pointer(p), i)))
+	}
+}
+
+//go:linkname hookNanotime runtime.cohesixNanotime
+//go:nosplit
+func hookNanotime() int64 { return nanotime() }
+
+func nanotime() int64 {
+	if !brd.clockReady {
+		return 0
+	}
+	switch brd.clock {
+	case ClockVirtualCounter:
+		return CounterNanos(readCNTVCT()-brd.cntBase, brd.cntHz)
+	case ClockPhysicalCounter:
+		return CounterNanos(readCNTPCT()-brd.cntBase, brd.cntHz)
+	}
+	return brd.rtc.Now()
+}
+
+//go:linkname hookWalltime runtime.cohesixWalltime
+//go:nosplit
+func hookWalltime() (sec int64, nsec int32) {
+	ns := nanotime()
+	return brd.rtcBootSec + ns/1e9, int32(ns % 1e9)
+}
+
+// hookRandom has no entropy to give: seL4 passes the elfloader's build-time
+// DTB, so an rng-seed there is the same on every boot, and QEMU's virt
+// machine has no RNG without a virtio-rng device. 0 tells the runtime so.
+//
+//go:linkname hookRandom runtime.cohesixRandom
+//go:nosplit
+func hookRandom(p *byte, n int32) int32 { return 0 }
+
+// hookIdle yields: without an exported timer there is no interrupt to wait
+// for, so idling is polling at the root task's priority.
+//
+//go:linkname hookIdle runtime.cohesixIdle
+//go:nosplit
+func hookIdle(until int64) { sysYield() }
+
+//go:linkname hookExit runtime.cohesixExit
+//go:nosplit
+func hookExit(code int32) {
+	b := append(brd.line[:0], "cohesix sel4: exit "...)
+	if code < 0 {
+		b = append(b, '-')
+		code = -code
+	}
+	b = appendUint(b, uint64(code))
+	b = append(b, "; suspending the root task"...)
+	logBytes(b)
+	suspendSelf()
+}
+
+// Services' view of the board, the same shape as kernel-glue/virt's.
+
+// Clock is the pump's clock.
+type Clock struct{}
+
+// Now returns the current time.
+func (Clock) Now() time.Time { return time.Now() }
+
+//go:linkname waitEvent runtime.cohesixWaitEvent
+func waitEvent(deadline int64)
+
+// Waiter idles the pump until the deadline or the next poll.
+type Waiter struct{}
+
+// Wait blocks until an event may have arrived or deadline passes.
+func (Waiter) Wait(deadline time.Time) {
+	var until int64
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return
+		}
+		until = nanotime() + int64(d)
+	}
+	waitEvent(until)
+}
+
+// Uptime is the time since boot.
+func Uptime() time.Duration { return time.Duration(nanotime()) }
+
+// ClockInUse reports the clock chosen at boot.
+func ClockInUse() ClockSource { return brd.clock }
+
+// Serial is the PL011 as a non-blocking netio.Conn.
+type Serial struct{}
+
+// Read returns the bytes waiting in the receive FIFO, (0, nil) if none.
+func (Serial) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && brd.uart != 0 && mmioRead32(brd.uart+uartFR)&frRXFE == 0 {
+		p[n] = byte(mmioRead32(brd.uart + uartDR))
+		n++
+	}
+	return n, nil
+}
+
+// Write queues as many bytes as the transmit FIFO takes.
+func (Serial) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && brd.uart != 0 && mmioRead32(brd.uart+uartFR)&frTXFF == 0 {
+		mmioWrite32(brd.uart+uartDR, uint32(p[n]))
+		n++
+	}
+	return n, nil
+}
+
+// Close does nothing: the serial line is always there.
+func (Serial) Close() error { return nil }
+
+// RemoteAddr names the peer.
+func (Serial) RemoteAddr() string { return "serial" }
+
+// MMIO is a mapped window of device registers.
+type MMIO struct {
+	base, size uintptr
+}
+
+// MapMMIO maps the device window at physical address phys. Pages already
+// mapped (virtio transports share pages) are reused; a window must map to
+// consecutive VAs.
+func MapMMIO(phys, size uint64) (MMIO, error) {
+	if size == 0 || phys+size < phys {
+		return MMIO{}, errorf(0, "mmio", "window %#x+%#x", phys, size)
+	}
+	first, err := mapDevicePage(phys)
+	if err != nil {
+		return MMIO{}, err
+	}
+	for pa := (phys &^ (PageSize - 1)) + PageSize; pa < phys+size; pa += PageSize {
+		va, err := mapDevicePage(pa)
+		if err != nil {
+			return MMIO{}, err
+		}
+		if va != first+(pa-phys) {
+			return MMIO{}, errorf(0, "mmio", "window %#x+%#x straddles pages mapped apart", phys, size)
+		}
+	}
+	return MMIO{base: uintptr(first), size: uintptr(size)}, nil
+}
+
+// Read32 loads the 32-bit register at off.
+func (m MMIO) Read32(off uint32) uint32 {
+	if uintptr(off)+4 > m.size {
+		panic("sel4: MMIO read outside window")
+	}
+	return mmioRead32(m.base + uintptr(off))
+}
+
+// Write32 stores the 32-bit register at off.
+func (m MMIO) Write32(off uint32, v uint32) {
+	if uintptr(off)+4 > m.size {
+		panic("sel4: MMIO write outside window")
+	}
+	mmioWrite32(m.base+uintptr(off), v)
+}
+
+// Read8 loads the byte register at off.
+func (m MMIO) Read8(off uint32) uint8 {
+	if uintptr(off)+1 > m.size {
+		panic("sel4: MMIO read outside window")
+	}
+	return mmioRead8(m.base + uintptr(off))
+}
+
+// DMA is device-reachable memory: physically contiguous frames outside the
+// Go heap, zeroed by the kernel's retype.
+type DMA struct {
+	b  []byte
+	pa uint64
+}
+
+// Bytes is the CPU's view.
+func (d DMA) Bytes() []byte { return d.b }
+
+// Phys is the device's view.
+func (d DMA) Phys() uint64 { return d.pa }
+
+// ErrDMAExhausted is returned once MaxDMA bytes are handed out.
+var ErrDMAExhausted = errors.New("sel4: DMA budget exhausted")
+
+// AllocDMA returns size bytes of zeroed, physically contiguous memory,
+// 4 KiB aligned.
+func AllocDMA(size int) (DMA, error) {
+	if size <= 0 {
+		return DMA{}, errorf(0, "dma", "size %d", size)
+	}
+	bits := uint(PageBits)
+	for 1<<bits < size {
+		bits++
+	}
+	if brd.dmaSum+1<<bits > MaxDMA {
+		return DMA{}, ErrDMAExhausted
+	}
+	r, err := brd.env.DMA(DMAVA+brd.dmaNext, bits)
+	if err != nil {
+		return DMA{}, err
+	}
+	brd.dmaNext += 1 << bits
+	brd.dmaSum += 1 << bits
+	return DMA{b: unsafe.Slice((*byte)(ptrAt(r.VA)), size), pa: r.Paddr}, nil
+}
+
+// Barrier orders every earlier load and store before every later one.
+func Barrier() { dsb() }
+
+// CacheClean and friends expose the VSpace cache maintenance calls (8c) for
+// DMA on non-coherent hardware.
+func CacheClean(d DMA) error { return brd.env.Cache(CleanData, dmaVA(d), dmaVA(d)+uint64(len(d.b))) }
+func CacheInvalidate(d DMA) error {
+	return brd.env.Cache(InvalidateData, dmaVA(d), dmaVA(d)+uint64(len(d.b)))
+}
+
+func dmaVA(d DMA) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(d.b)))) }

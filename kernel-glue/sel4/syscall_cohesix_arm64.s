@@ -1,0 +1,204 @@
+//go:build cohesix && sel4
+
+// seL4 system calls for aarch64, non-MCS (§1, §2), and the root task's
+// entry. Arguments: X0 cap/badge, X1 message info, X2..X5 MR0..MR3, X7 the
+// (negative) syscall number. The kernel preserves every other register.
+
+#include "go_asm.h"
+#include "textflag.h"
+
+#define SYS_CALL         $-1
+#define SYS_REPLY_RECV   $-2
+#define SYS_SEND         $-3
+#define SYS_NB_SEND      $-4
+#define SYS_RECV         $-5
+#define SYS_REPLY        $-6
+#define SYS_YIELD        $-7
+#define SYS_NB_RECV      $-8
+#define SYS_DEBUG_PUTCHAR $-9
+#define SYS_DEBUG_HALT   $-11
+
+// cpuinit is the board half of the cohesix rt0 contract. seL4 starts the
+// root task at the ELF entry with X0 = the bootinfo frame's VA, SP = 0 and
+// every other register 0, in EL0 with the image mapped cacheable and page 0
+// unmapped (Go links at 0x10000). FP/SIMD is enabled by the kernel on first
+// use. So: keep the bootinfo pointer, move onto the boot stack, go.
+TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
+	MOVD	$·bootInfoVA(SB), R1
+	MOVD	R0, (R1)
+	MOVD	$·bootStack(SB), R1
+	ADD	$const_bootStackSize, R1
+	AND	$~15, R1
+	MOVD	R1, RSP
+	B	_rt0_cohesix_start(SB)
+
+// func sysCall(dest, info, mr0, mr1, mr2, mr3 uint64) (badge, rinfo, r0, r1, r2, r3 uint64)
+TEXT ·sysCall(SB),NOSPLIT,$0-96
+	MOVD	dest+0(FP), R0
+	MOVD	info+8(FP), R1
+	MOVD	mr0+16(FP), R2
+	MOVD	mr1+24(FP), R3
+	MOVD	mr2+32(FP), R4
+	MOVD	mr3+40(FP), R5
+	MOVD	SYS_CALL, R7
+	SVC
+	MOVD	R0, badge+48(FP)
+	MOVD	R1, rinfo+56(FP)
+	MOVD	R2, r0+64(FP)
+	MOVD	R3, r1+72(FP)
+	MOVD	R4, r2+80(FP)
+	MOVD	R5, r3+88(FP)
+	RET
+
+// func sysReplyRecv(src, info, mr0, mr1, mr2, mr3 uint64) (badge, rinfo, r0, r1, r2, r3 uint64)
+TEXT ·sysReplyRecv(SB),NOSPLIT,$0-96
+	MOVD	src+0(FP), R0
+	MOVD	info+8(FP), R1
+	MOVD	mr0+16(FP), R2
+	MOVD	mr1+24(FP), R3
+	MOVD	mr2+32(FP), R4
+	MOVD	mr3+40(FP), R5
+	MOVD	SYS_REPLY_RECV, R7
+	SVC
+	MOVD	R0, badge+48(FP)
+	MOVD	R1, rinfo+56(FP)
+	MOVD	R2, r0+64(FP)
+	MOVD	R3, r1+72(FP)
+	MOVD	R4, r2+80(FP)
+	MOVD	R5, r3+88(FP)
+	RET
+
+// func sysSend(dest, info, mr0, mr1, mr2, mr3 uint64)
+TEXT ·sysSend(SB),NOSPLIT,$0-48
+	MOVD	dest+0(FP), R0
+	MOVD	info+8(FP), R1
+	MOVD	mr0+16(FP), R2
+	MOVD	mr1+24(FP), R3
+	MOVD	mr2+32(FP), R4
+	MOVD	mr3+40(FP), R5
+	MOVD	SYS_SEND, R7
+	SVC
+	RET
+
+// func sysNBSend(dest, info, mr0, mr1, mr2, mr3 uint64)
+TEXT ·sysNBSend(SB),NOSPLIT,$0-48
+	MOVD	dest+0(FP), R0
+	MOVD	info+8(FP), R1
+	MOVD	mr0+16(FP), R2
+	MOVD	mr1+24(FP), R3
+	MOVD	mr2+32(FP), R4
+	MOVD	mr3+40(FP), R5
+	MOVD	SYS_NB_SEND, R7
+	SVC
+	RET
+
+// func sysReply(info, mr0, mr1, mr2, mr3 uint64)
+TEXT ·sysReply(SB),NOSPLIT,$0-40
+	MOVD	info+0(FP), R1
+	MOVD	mr0+8(FP), R2
+	MOVD	mr1+16(FP), R3
+	MOVD	mr2+24(FP), R4
+	MOVD	mr3+32(FP), R5
+	MOVD	SYS_REPLY, R7
+	SVC
+	RET
+
+// func sysRecv(src uint64) (badge, info, r0, r1, r2, r3 uint64)
+TEXT ·sysRecv(SB),NOSPLIT,$0-56
+	MOVD	src+0(FP), R0
+	MOVD	SYS_RECV, R7
+	SVC
+	MOVD	R0, badge+8(FP)
+	MOVD	R1, info+16(FP)
+	MOVD	R2, r0+24(FP)
+	MOVD	R3, r1+32(FP)
+	MOVD	R4, r2+40(FP)
+	MOVD	R5, r3+48(FP)
+	RET
+
+// func sysNBRecv(src uint64) (badge, info, r0, r1, r2, r3 uint64)
+TEXT ·sysNBRecv(SB),NOSPLIT,$0-56
+	MOVD	src+0(FP), R0
+	MOVD	SYS_NB_RECV, R7
+	SVC
+	MOVD	R0, badge+8(FP)
+	MOVD	R1, info+16(FP)
+	MOVD	R2, r0+24(FP)
+	MOVD	R3, r1+32(FP)
+	MOVD	R4, r2+40(FP)
+	MOVD	R5, r3+48(FP)
+	RET
+
+// func sysYield()
+TEXT ·sysYield(SB),NOSPLIT,$0-0
+	MOVD	SYS_YIELD, R7
+	SVC
+	RET
+
+// func sysDebugPutChar(c byte)
+TEXT ·sysDebugPutChar(SB),NOSPLIT,$0-1
+	MOVBU	c+0(FP), R0
+	MOVD	SYS_DEBUG_PUTCHAR, R7
+	SVC
+	RET
+
+// func sysDebugHalt()
+TEXT ·sysDebugHalt(SB),NOSPLIT,$0-0
+	MOVD	SYS_DEBUG_HALT, R7
+	SVC
+	RET
+
+// The counters trap at EL0 unless the kernel exports them (§9): call these
+// only when KernelConfig says so.
+
+// func readCNTVCT() uint64
+TEXT ·readCNTVCT(SB),NOSPLIT,$0-8
+	ISB	$15
+	MRS	CNTVCT_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func readCNTPCT() uint64
+TEXT ·readCNTPCT(SB),NOSPLIT,$0-8
+	ISB	$15
+	MRS	CNTPCT_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func readCNTFRQ() uint64
+TEXT ·readCNTFRQ(SB),NOSPLIT,$0-8
+	MRS	CNTFRQ_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// Device registers are accessed with single loads and stores, ordered by
+// DSB: the mapping is Device-nGnRnE.
+
+// func mmioRead32(addr uintptr) uint32
+TEXT ·mmioRead32(SB),NOSPLIT,$0-12
+	MOVD	addr+0(FP), R0
+	MOVWU	(R0), R1
+	DSB	$15
+	MOVW	R1, ret+8(FP)
+	RET
+
+// func mmioWrite32(addr uintptr, v uint32)
+TEXT ·mmioWrite32(SB),NOSPLIT,$0-12
+	MOVD	addr+0(FP), R0
+	MOVWU	v+8(FP), R1
+	DSB	$15
+	MOVW	R1, (R0)
+	RET
+
+// func mmioRead8(addr uintptr) uint8
+TEXT ·mmioRead8(SB),NOSPLIT,$0-9
+	MOVD	addr+0(FP), R0
+	MOVBU	(R0), R1
+	DSB	$15
+	MOVB	R1, ret+8(FP)
+	RET
+
+// func dsb()
+TEXT ·dsb(SB),NOSPLIT,$0-0
+	DSB	$15
+	RET
