@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,6 +114,17 @@ func New(cfg Config) (*Hive, error) {
 		if !role.Valid() || len(secret) > 224 {
 			return nil, fmt.Errorf("ninedoor: bad ticket secret for role %d", role)
 		}
+	}
+	// The hive owns its configuration: later edits by the caller must not
+	// change secrets, mounts or scripts underneath it.
+	cfg.Secrets = maps.Clone(cfg.Secrets)
+	cfg.Tests = maps.Clone(cfg.Tests)
+	cfg.Mounts = slices.Clone(cfg.Mounts)
+	cfg.GPUs = slices.Clone(cfg.GPUs)
+	if cfg.Host != nil {
+		host := *cfg.Host
+		host.Providers = slices.Clone(host.Providers)
+		cfg.Host = &host
 	}
 	now := cfg.Clock()
 	h := &Hive{
