@@ -2,14 +2,21 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cohesix/cohesix/cmd/internal/cohclient"
 	"github.com/cohesix/cohesix/p9srv/vfs"
+	"github.com/cohesix/cohesix/services/console/wire"
 	"github.com/cohesix/cohesix/services/ticket"
 )
 
@@ -235,4 +242,103 @@ func TestConsoleLockAndEnv(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "invalid COHSH_RETRY_TIMEOUT_MS value 'abc'") {
 		t.Errorf("bad env: %d %q", r.code, r.stderr)
 	}
+}
+
+// serveConsole answers AUTH, ATTACH, PING and quit like a healthy console.
+func serveConsole(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				var buf []byte
+				tmp := make([]byte, 1024)
+				for {
+					n, err := c.Read(tmp)
+					if err != nil {
+						return
+					}
+					buf = append(buf, tmp[:n]...)
+					for {
+						p, used, _, ok, ferr := wire.Next(buf)
+						if ferr != nil || !ok {
+							break
+						}
+						line := string(p)
+						buf = buf[used:]
+						var reply string
+						switch {
+						case strings.HasPrefix(line, "AUTH "):
+							reply = "OK AUTH"
+						case strings.HasPrefix(line, "ATTACH "):
+							reply = "OK ATTACH role=queen"
+						case line == "PING":
+							reply = "OK PING reply=pong"
+						case strings.HasPrefix(line, "TAIL "):
+							c.Write(wire.Frame("OK TAIL path=" + line[len("TAIL "):]))
+							reply = "END"
+						case line == "quit":
+							reply = "OK QUIT"
+						default:
+							reply = "ERR PARSE reason=policy detail=unsupported console command"
+						}
+						c.Write(wire.Frame(reply))
+					}
+				}
+			}(c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// The lock is held for the whole session, even across garbage collections.
+func TestConsoleLockHeldWhileAttached(t *testing.T) {
+	port := serveConsole(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	cmd := exec.Command(binary, "--tcp-port", strconv.Itoa(port), "--role", "queen")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp, "GOGC=1")
+	stdin, _ := cmd.StdinPipe()
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "attached session") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	io.WriteString(stdin, "ping\nping\n")
+	time.Sleep(300 * time.Millisecond)
+	if _, err := cohclient.AcquireConsoleLock("127.0.0.1", port); !errors.Is(err, cohclient.ErrConsoleBusy) {
+		t.Errorf("lock not held by the running shell: %v\n%s", err, out.String())
+	}
+	io.WriteString(stdin, "quit\n")
+	stdin.Close()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
