@@ -3,15 +3,26 @@
 // The image embedding: the rootserver as the only program on a bare QEMU
 // virt machine. The services are the same as hosted (system.go); the
 // platform is kernel-glue/virt: the PL011 is the serial console, the
-// generic timer and WFI drive the pump.
+// generic timer and WFI drive the pump, and the TCP console runs on the
+// gVisor stack over virtio-net.
 package main
 
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/cohesix/cohesix/images/rootfs"
 	"github.com/cohesix/cohesix/kernel-glue/virt"
+	"github.com/cohesix/cohesix/netstack"
+	"github.com/cohesix/cohesix/netstack/virtio"
+	"github.com/cohesix/cohesix/services/netio"
+)
+
+const (
+	consolePort    = 31337
+	consoleBacklog = 4
+	budgetNet      = 2 * time.Millisecond
 )
 
 func main() {
@@ -28,12 +39,61 @@ func run() error {
 	}
 	opts := options{hive: hive, console: consoleConfig(""), ninep: ninePOptions()}
 	writeBootLog(os.Stdout, "virt")
-	sys, err := newSystem(virt.Clock{}, virt.Waiter{}, opts)
+	clock := virt.Clock{}
+	sys, err := newSystem(clock, virt.Waiter{}, opts)
 	if err != nil {
 		return err
 	}
 	sys.console.AddSerial(virt.Serial{})
-	fmt.Fprintf(os.Stdout, "[cohesix:root-task] serial console on PL011; boot took %v\n", virt.Uptime())
+
+	// The network console is optional: without a virtio-net device the
+	// serial console still serves.
+	cfg := netstack.DefaultConfig()
+	cfg.Start = clock.Now()
+	if ns, err := netstack.New(virtPlatform{}, cfg); err != nil {
+		sys.hive.Logf("[WARN net] no network console: %v", err)
+		fmt.Printf("[cohesix:root-task] net: %v\n", err)
+	} else if ln, err := ns.ListenTCP(consolePort, consoleBacklog); err != nil {
+		return fmt.Errorf("console listener: %w", err)
+	} else {
+		sys.pump.Add("net", ns, budgetNet)
+		sys.console.AddListener(netListener{ln})
+		fmt.Printf("[cohesix:root-task] net: %s mac %s, console on tcp %s\n", ns.Address(), ns.MAC(), ln.Addr())
+	}
+	fmt.Printf("[cohesix:root-task] serial console on PL011; console ready %v after power on\n", virt.Uptime())
 	sys.pump.Run(func() bool { return false })
 	return nil
+}
+
+// virtPlatform gives the virtio driver kernel-glue/virt's identity-mapped
+// MMIO and DMA memory.
+type virtPlatform struct{}
+
+func (virtPlatform) MapMMIO(phys, size uint64) (virtio.Region, error) {
+	m, err := virt.MapMMIO(phys, size)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (virtPlatform) AllocDMA(size int) (virtio.DMA, error) {
+	d, err := virt.AllocDMA(size)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (virtPlatform) Barrier() { virt.Barrier() }
+
+// netListener adapts the netstack listener to netio.Listener.
+type netListener struct{ *netstack.Listener }
+
+func (l netListener) Accept() (netio.Conn, error) {
+	c, err := l.Listener.Accept()
+	if c == nil {
+		return nil, err
+	}
+	return c, err
 }
