@@ -19,12 +19,13 @@ type loginGuard struct {
 
 func (g *loginGuard) reset() { *g = loginGuard{} }
 
+// delayMs renders a wait rounded up, so a client that sleeps that long and
+// retries is no longer refused.
 func delayMs(d time.Duration) string {
-	ms := d.Milliseconds()
-	if d > 0 && ms == 0 {
-		ms = 1
+	if d <= 0 {
+		return "0"
 	}
-	return itoa(uint64(ms))
+	return itoa(uint64((d + time.Millisecond - 1) / time.Millisecond))
 }
 
 // fail records a bad credential and returns the refusal to send.

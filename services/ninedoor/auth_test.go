@@ -166,8 +166,9 @@ func TestThrottleSequence(t *testing.T) {
 		{150 * time.Millisecond, bad, vfs.Permission, vfs.TagDenied}, // failure 2, throttle 500 ms
 		{499 * time.Millisecond, bad, vfs.RateLimited, "throttled delay_ms=1"},
 		{time.Millisecond, bad, vfs.RateLimited, "rate-limited delay_ms=90000"}, // failure 3 in window: cooldown
+		{time.Microsecond, bad, vfs.RateLimited, "rate-limited delay_ms=90000"}, // rounded up
 		{0, bad, vfs.RateLimited, "rate-limited delay_ms=90000"},                // cooldown does not arm the throttle
-		{30 * time.Second, bad, vfs.RateLimited, "rate-limited delay_ms=60000"},
+		{30*time.Second - time.Microsecond, bad, vfs.RateLimited, "rate-limited delay_ms=60000"},
 		{0, good, 0, ""},                                    // valid credentials succeed and reset
 		{0, bad, vfs.Permission, vfs.TagDenied},             // back to k=0
 		{0, bad, vfs.RateLimited, "throttled delay_ms=250"}, // ...so 250 ms again
