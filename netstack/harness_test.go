@@ -37,6 +37,10 @@ type harness struct {
 	ch   *channel.Endpoint
 	// raw, when set, receives the guest's frames instead of the peer.
 	raw func(frame []byte)
+	// backlog holds peer frames the device had no rx buffer for. QEMU's
+	// virtio-net likewise stops taking from its backend while the rx ring
+	// is empty rather than dropping.
+	backlog [][]byte
 }
 
 func newHarness(t testing.TB, cfg netstack.Config, withPeer bool) *harness {
@@ -91,13 +95,18 @@ func (h *harness) wire() {
 	if h.ch == nil {
 		return
 	}
-	for {
+	for len(h.backlog) > 0 && h.dev.Inject(h.backlog[0]) {
+		h.backlog = h.backlog[1:]
+	}
+	for len(h.backlog) == 0 {
 		pkt := h.ch.Read()
 		if pkt == nil {
 			break
 		}
 		v := pkt.ToView()
-		h.dev.Inject(v.AsSlice())
+		if !h.dev.Inject(v.AsSlice()) {
+			h.backlog = append(h.backlog, append([]byte(nil), v.AsSlice()...))
+		}
 		v.Release()
 		pkt.DecRef()
 	}
