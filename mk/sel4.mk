@@ -77,8 +77,13 @@ $(SEL4_OUT)/probe-%.elf: cmd/sel4-payload/probe/*.go cmd/sel4-payload/probe/*.s 
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath \
 	  -ldflags '-s -w -E main.probeEntry -X main.probeMode=$*' -o $@ ./cmd/sel4-payload/probe
 
-## probe-sel4: boot the probe twice (counter read, self-suspend) and check the log.
-probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
+$(SEL4_OUT)/gluecheck.elf: kernel-glue/sel4/*.go kernel-glue/sel4/*.s cmd/sel4-payload/gluecheck/* | $(SEL4_OUT)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags sel4probe \
+	  -ldflags '-s -w -E main.entry' -o $@ ./cmd/sel4-payload/gluecheck
+
+## probe-sel4: boot the probe twice (counter read, self-suspend) and kernel-glue/sel4's
+## gluecheck (labels, message layouts, untyped model, mappings, DMA, cache, IRQ) and check the logs.
+probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf $(SEL4_OUT)/gluecheck.elf
 	@set -e; for m in fault suspend; do \
 	  $(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/probe-$$m.elf -o $(SEL4_OUT)/probe-$$m.img; \
 	  timeout $(SEL4_QEMU_TIME) $(SEL4_QEMU) -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
@@ -93,4 +98,9 @@ probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
 	else echo "probe-sel4: counter read: neither success nor fault in the log" >&2; exit 1; fi; \
 	if grep -q "suspend returned" $(SEL4_OUT)/probe-suspend.log || ! grep -q "suspending itself" $(SEL4_OUT)/probe-suspend.log; then \
 	  echo "probe-sel4: TCB_Suspend on the root TCB did not stop the task" >&2; exit 1; fi; \
-	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend via Call; logs in $(SEL4_OUT))"
+	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/gluecheck.elf -o $(SEL4_OUT)/gluecheck.img; \
+	timeout $(SEL4_QEMU_TIME) $(SEL4_QEMU) -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
+	  -display none -monitor none -serial file:$(SEL4_OUT)/gluecheck.log -kernel $(SEL4_OUT)/gluecheck.img || true; \
+	if ! grep -q "gluecheck: all ok" $(SEL4_OUT)/gluecheck.log; then \
+	  echo "probe-sel4: gluecheck failed; last steps:" >&2; grep -a "gluecheck:" $(SEL4_OUT)/gluecheck.log | tail -3 >&2; exit 1; fi; \
+	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend, kernel-glue/sel4 gluecheck; logs in $(SEL4_OUT))"

@@ -158,12 +158,17 @@ func (e *Env) MapRAMLarge(va uint64, n int) error {
 	return nil
 }
 
-// DMARegion is physically contiguous memory mapped at VA.
+// DMARegion is physically contiguous memory mapped at VA, backed by Count
+// frame caps in consecutive slots from First.
 type DMARegion struct {
 	VA, Paddr uint64
 	Size      uint64
-	Frames    []CPtr
+	First     CPtr
+	Count     int
 }
+
+// Frame is the cap of the i'th 4 KiB frame.
+func (d DMARegion) Frame(i int) CPtr { return d.First + CPtr(i) }
 
 // DMA maps 2^sizeBits bytes (at least one page) of physically contiguous RAM
 // at va for a device. It carves one untyped of that size from RAM and
@@ -186,10 +191,9 @@ func (e *Env) DMA(va uint64, sizeBits uint) (DMARegion, error) {
 	if err := e.Inv.UntypedRetype(ut.Cap, SmallPageObject, 0, first, n); err != nil {
 		return DMARegion{}, err
 	}
-	d := DMARegion{VA: va, Paddr: ut.Paddr, Size: 1 << sizeBits, Frames: make([]CPtr, n)}
+	d := DMARegion{VA: va, Paddr: ut.Paddr, Size: 1 << sizeBits, First: first, Count: n}
 	for i := range n {
-		d.Frames[i] = first + CPtr(i)
-		if err := e.MapFrame(d.Frames[i], va+uint64(i)*PageSize, ReadWrite, PageCacheable|ExecuteNever); err != nil {
+		if err := e.MapFrame(d.Frame(i), va+uint64(i)*PageSize, ReadWrite, PageCacheable|ExecuteNever); err != nil {
 			return DMARegion{}, err
 		}
 	}

@@ -59,10 +59,11 @@ func TestEnvHeapAndDMA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Size != 16<<10 || len(d.Frames) != 4 {
+	if d.Size != 16<<10 || d.Count != 4 {
 		t.Fatalf("DMA region %+v", d)
 	}
-	for i, f := range d.Frames {
+	for i := range d.Count {
+		f := d.Frame(i)
 		pa, err := e.Inv.PageGetAddress(f)
 		if err != nil || pa != d.Paddr+uint64(i)*PageSize {
 			t.Errorf("DMA frame %d at %#x (%v), want %#x", i, pa, err, d.Paddr+uint64(i)*PageSize)

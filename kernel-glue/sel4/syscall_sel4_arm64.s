@@ -1,10 +1,12 @@
-//go:build cohesix && sel4
+//go:build (cohesix && sel4) || (linux && arm64 && sel4probe)
 
 // seL4 system calls for aarch64, non-MCS (§1, §2), and the root task's
 // entry. Arguments: X0 cap/badge, X1 message info, X2..X5 MR0..MR3, X7 the
 // (negative) syscall number. The kernel preserves every other register.
+//
+// The sel4probe tag builds them for linux/arm64 too, for cmd/sel4-payload/
+// gluecheck, which runs this package on seL4 without the Go runtime.
 
-#include "go_asm.h"
 #include "textflag.h"
 
 #define SYS_CALL         $-1
@@ -17,20 +19,6 @@
 #define SYS_NB_RECV      $-8
 #define SYS_DEBUG_PUTCHAR $-9
 #define SYS_DEBUG_HALT   $-11
-
-// cpuinit is the board half of the cohesix rt0 contract. seL4 starts the
-// root task at the ELF entry with X0 = the bootinfo frame's VA, SP = 0 and
-// every other register 0, in EL0 with the image mapped cacheable and page 0
-// unmapped (Go links at 0x10000). FP/SIMD is enabled by the kernel on first
-// use. So: keep the bootinfo pointer, move onto the boot stack, go.
-TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
-	MOVD	$·bootInfoVA(SB), R1
-	MOVD	R0, (R1)
-	MOVD	$·bootStack(SB), R1
-	ADD	$const_bootStackSize, R1
-	AND	$~15, R1
-	MOVD	R1, RSP
-	B	_rt0_cohesix_start(SB)
 
 // func sysCall(dest, info, mr0, mr1, mr2, mr3 uint64) (badge, rinfo, r0, r1, r2, r3 uint64)
 TEXT ·sysCall(SB),NOSPLIT,$0-96

@@ -1,8 +1,8 @@
-//go:build cohesix && sel4
+//go:build (cohesix && sel4) || (linux && arm64 && sel4probe)
 
 package sel4
 
-// Implemented in syscall_cohesix_arm64.s.
+// Implemented in syscall_sel4_arm64.s.
 
 func sysCall(dest, info, mr0, mr1, mr2, mr3 uint64) (badge, rinfo, r0, r1, r2, r3 uint64)
 func sysReplyRecv(src, info, mr0, mr1, mr2, mr3 uint64) (badge, rinfo, r0, r1, r2, r3 uint64)
