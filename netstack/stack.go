@@ -226,21 +226,33 @@ func parseMAC(s string) ([6]byte, error) {
 
 // Poll runs the stack: moves the clock to now, reclaims tx and delivers a
 // bounded rx batch, yields so TCP's processor goroutine can consume what
-// was delivered, then fires due protocol timers. It returns the earliest of
-// the next timer, an immediate re-poll when work was left over, and now
-// plus the poll interval (the device has no interrupt the pump sees).
+// was delivered, then fires due protocol timers. When it delivered frames
+// or fired timers it asks to run again at once (now), so tasks polled after
+// it in the round see new connections and data in the next round rather
+// than a poll interval later. Otherwise it returns the earlier of the next
+// timer and now plus the poll interval.
 func (s *Stack) Poll(now time.Time, budget time.Duration) time.Time {
 	s.polls++
 	s.clk.Advance(now)
+	rx := s.ep.Stats().RxPackets
 	next := s.ep.Poll(now, budget)
-	runtime.Gosched() // see doc.go: TCP segments are processed on gVisor's processor goroutine
-	s.clk.Fire(clock.MaxFiresPerPoll)
+	// See doc.go: TCP segments are processed on gVisor's processor
+	// goroutine, woken by this delivery or by a Conn call since the last
+	// poll. Yielding lets it run now rather than when the pump idles.
 	runtime.Gosched()
-	idle := now.Add(s.interval)
-	for _, t := range []time.Time{s.clk.Next(), idle} {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
+	if s.ep.Stats().RxPackets != rx {
+		next = now
+	}
+	if s.clk.Fire(clock.MaxFiresPerPoll) > 0 {
+		runtime.Gosched()
+		next = now
+	}
+	if !next.IsZero() {
+		return now
+	}
+	next = now.Add(s.interval)
+	if t := s.clk.Next(); !t.IsZero() && t.Before(next) {
+		next = t
 	}
 	if next.Before(now) {
 		next = now
