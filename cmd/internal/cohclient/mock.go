@@ -3,12 +3,14 @@ package cohclient
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/cohesix/cohesix/images/rootfs"
+	"github.com/cohesix/cohesix/p9srv"
 	"github.com/cohesix/cohesix/services/console"
 	"github.com/cohesix/cohesix/services/console/memconn"
 	"github.com/cohesix/cohesix/services/ninedoor"
@@ -30,7 +32,8 @@ const mockPipeLimit = 64 << 10
 // as to a real server, so output is identical.
 type Mock struct {
 	ln   *memconn.Listener
-	wake chan struct{} // client activity: poll now
+	p9in chan *memconn.Conn // server ends of new 9P connections, added on the pump goroutine
+	wake chan struct{}      // client activity: poll now
 	tick chan struct{} // closed and replaced after every pump round
 	mu   sync.Mutex
 	stop chan struct{}
@@ -92,6 +95,7 @@ func NewMock(cfg MockConfig) (*Mock, error) {
 	srv := console.New(ccfg, hiveAdapter{hive}, wallClock{})
 	m := &Mock{
 		ln:   memconn.NewListener("mock-console", mockPipeLimit),
+		p9in: make(chan *memconn.Conn, 4),
 		wake: make(chan struct{}, 1),
 		tick: make(chan struct{}),
 		stop: make(chan struct{}),
@@ -101,6 +105,20 @@ func NewMock(cfg MockConfig) (*Mock, error) {
 	p := pump.New(wallClock{}, m)
 	p.Add("ninedoor", hive, 2*time.Millisecond)
 	p.Add("console", srv, 2*time.Millisecond)
+	ninep := p9srv.New(hive, p9srv.Options{})
+	p.Add("9p-accept", pump.TaskFunc(func(time.Time, time.Duration) time.Time {
+		for {
+			select {
+			case c := <-m.p9in:
+				if err := ninep.AddConn(c); err != nil {
+					c.Close()
+				}
+			default:
+				return time.Time{}
+			}
+		}
+	}), time.Millisecond)
+	p.Add("9p", ninep, 2*time.Millisecond)
 	go func() {
 		defer close(m.done)
 		for {
@@ -164,6 +182,18 @@ func (m *Mock) Dial(timeout time.Duration) (Stream, error) {
 	return &mockStream{m: m, c: c}, nil
 }
 
+// DialNineP opens an in-memory 9P2000.L connection to the hive.
+func (m *Mock) DialNineP() (Stream, error) {
+	client, server := memconn.Pipe(mockPipeLimit, "mock-9p-client", "mock-9p")
+	select {
+	case m.p9in <- server:
+	default:
+		return nil, errors.New("mock transport: too many pending 9P connections")
+	}
+	m.kick()
+	return &mockStream{m: m, c: client}, nil
+}
+
 // Close stops the pump goroutine.
 func (m *Mock) Close() {
 	select {
@@ -188,8 +218,12 @@ var errMockTimeout = fmt.Errorf("mock transport: i/o timeout: %w", os.ErrDeadlin
 func (s *mockStream) wait(deadline time.Time) error {
 	r := s.m.round()
 	if deadline.IsZero() {
-		<-r
-		return nil
+		select {
+		case <-r:
+			return nil
+		case <-s.m.stop:
+			return io.ErrClosedPipe
+		}
 	}
 	d := time.Until(deadline)
 	if d <= 0 {
@@ -200,6 +234,8 @@ func (s *mockStream) wait(deadline time.Time) error {
 	select {
 	case <-r:
 		return nil
+	case <-s.m.stop:
+		return io.ErrClosedPipe
 	case <-t.C:
 		return errMockTimeout
 	}
