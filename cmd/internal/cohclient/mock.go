@@ -34,7 +34,7 @@ type Mock struct {
 	ln   *memconn.Listener
 	p9in chan *memconn.Conn // server ends of new 9P connections, added on the pump goroutine
 	wake chan struct{}      // client activity: poll now
-	tick chan struct{} // closed and replaced after every pump round
+	tick chan struct{}      // closed and replaced after every pump round
 	mu   sync.Mutex
 	stop chan struct{}
 	done chan struct{}
