@@ -77,6 +77,9 @@ func execute(o *options, stdin *os.File, stdout, stderr io.Writer) error {
 	con := cohclient.NewConsole(host, port, token)
 	con.Pol = pol
 	con.Log = stderr
+	if v := os.Getenv("COHSH_TCP_DEBUG"); o.verbose || o.tcpDebug || v != "" && v != "0" {
+		con.Debug = true
+	}
 	switch o.transport {
 	case "tcp":
 		if cohclient.ConsoleLockEnabled() {

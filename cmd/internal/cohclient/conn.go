@@ -93,6 +93,9 @@ type Console struct {
 	Lock func() error
 	// Sleep waits between retries; time.Sleep unless a test replaces it.
 	Sleep func(time.Duration)
+	// Debug logs every line sent and received (--tcp-debug, --verbose,
+	// COHSH_TCP_DEBUG); the AUTH token is shown by length only.
+	Debug bool
 
 	locked        bool
 	conn          Stream
@@ -202,6 +205,13 @@ func (c *Console) writeLine(line string) error {
 	if c.conn == nil {
 		return errors.New("TCP transport not connected")
 	}
+	if c.Debug {
+		shown := line
+		if strings.HasPrefix(line, "AUTH ") {
+			shown = fmt.Sprintf("AUTH <token len=%d>", len(line)-len("AUTH "))
+		}
+		c.logf("[cohsh][tcp] send frame len=%d: %s", wire.HeaderLen+len(line), shown)
+	}
 	c.conn.SetWriteDeadline(time.Now().Add(c.Pol.Timeout))
 	_, err := c.conn.Write(wire.Frame(line))
 	return err
@@ -223,6 +233,9 @@ func (c *Console) readLine() (string, readStatus, error) {
 		if ok {
 			line := wire.TrimLine(payload)
 			c.rx = append(c.rx[:0], c.rx[n:]...)
+			if c.Debug {
+				c.logf("[cohsh][tcp] recv frame len=%d: %s", n, line)
+			}
 			c.lastActivity = time.Now()
 			return line, readLine, nil
 		}

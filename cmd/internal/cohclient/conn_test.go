@@ -441,3 +441,17 @@ func FuzzConsoleReplies(f *testing.F) {
 		}
 	})
 }
+
+func TestConsoleDebugHidesToken(t *testing.T) {
+	srv := newFakeServer(t, func(_ int, l string) ([]string, bool) { return standard(l), false })
+	con, logs := srv.console(t)
+	con.Debug = true
+	if _, err := con.Attach(vfs.RoleQueen, ""); err != nil {
+		t.Fatal(err)
+	}
+	l := logs.String()
+	if strings.Contains(l, "changeme") || !strings.Contains(l, "send frame len=17: AUTH <token len=8>") ||
+		!strings.Contains(l, "recv frame len=24: OK ATTACH role=queen") {
+		t.Errorf("debug log:\n%s", l)
+	}
+}
