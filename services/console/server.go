@@ -68,17 +68,24 @@ func (s *Server) Stats() Stats { return s.stats }
 func (s *Server) Poll(now time.Time, budget time.Duration) time.Time {
 	start := s.clock.Now()
 	over := func() bool { return budget > 0 && s.clock.Now().Sub(start) >= budget }
-	s.accept(now)
 	var next time.Time
-	if s.tcp != nil {
-		next = earliest(next, s.pollConn(s.tcp, now, over))
-		if s.tcp.phase == phaseClosed {
-			s.tcp = nil
+	// A connection that closes frees the console slot at once, so a client
+	// that reconnects right after its EOF is served, not refused. Each pass
+	// either finds the slot busy or serves a newly accepted connection; the
+	// accept cap bounds the passes.
+	for range maxAcceptsPerPoll {
+		if s.tcp == nil {
 			s.accept(now)
-			if s.tcp != nil {
-				next = earliest(next, s.pollConn(s.tcp, now, over))
-			}
 		}
+		if s.tcp == nil {
+			break
+		}
+		next = earliest(next, s.pollConn(s.tcp, now, over))
+		if s.tcp.phase != phaseClosed {
+			s.accept(now) // refuses extra connections without a byte
+			break
+		}
+		s.tcp = nil
 	}
 	if s.serial != nil {
 		next = earliest(next, s.pollConn(s.serial, now, over))
