@@ -109,7 +109,7 @@ func (h *Hive) attach(req vfs.AttachRequest) (*session, error) {
 	if len(h.sessions) >= h.cfg.Limits.MaxSessions {
 		return nil, &vfs.Error{Kind: vfs.BufferFull, Op: "attach", Tag: "buffer-full", Msg: "session table full"}
 	}
-	s := h.newSession(req.Role, claims, now)
+	s := h.newSession(req.Role, req.Transport, claims, now)
 	if claims != nil && claims.MountService != "" {
 		if err := s.mount(claims.MountService, claims.MountAt); err != nil {
 			h.dropSession(s)

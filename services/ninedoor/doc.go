@@ -21,8 +21,11 @@
 //     resume, each ReadAt that returns data an advance.
 //   - Bandwidth counts bytes returned by ReadAt, bytes appended and listed
 //     names (plus one per entry).
-//   - Session tickets' ticks are not enforced (workers may not write their
-//     own telemetry over the console, §3.6); spawn budgets' ticks are.
+//   - Over Secure9P a worker session whose ticket subject names a live worker
+//     of its kind may append to that worker's telemetry (and a GPU worker to
+//     its GPU's status), as the reference's worker processes do; each such
+//     record is one of the ticket's ticks. The console keeps §3.6: workers
+//     append only under /bus and /lora. Spawn budgets' ticks count heartbeats.
 //   - A worker's ops budget counts its telemetry records.
 //   - Stream files (the queen log, telemetry, GPU, host and watch files) take
 //     stream offsets; a read below the retained base jumps to the oldest

@@ -36,10 +36,13 @@ const (
 // which applies revocation, ticket expiry, scopes, rates and the ops budget
 // in one place so the console and 9P see identical policy.
 type session struct {
-	h      *Hive
-	id     uint64
-	role   vfs.Role
-	claims *ticket.Claims
+	h         *Hive
+	id        uint64
+	role      vfs.Role
+	transport vfs.Transport
+	subject   string // the ticket's subject, "" without one
+	claims    *ticket.Claims
+	ticks     uint64 // own-telemetry records a worker session wrote (ticket ticks)
 
 	binds []bindEntry
 	files map[*file]struct{}
@@ -62,10 +65,13 @@ type session struct {
 
 var _ vfs.Session = (*session)(nil)
 
-func (h *Hive) newSession(role vfs.Role, c *ticket.Claims, now time.Time) *session {
+func (h *Hive) newSession(role vfs.Role, t vfs.Transport, c *ticket.Claims, now time.Time) *session {
 	h.nextSession++
-	s := &session{h: h, id: h.nextSession, role: role, claims: c, files: map[*file]struct{}{}}
+	s := &session{h: h, id: h.nextSession, role: role, transport: t, claims: c, files: map[*file]struct{}{}}
 	if c != nil {
+		if c.HasSubject {
+			s.subject = c.Subject
+		}
 		l := h.cfg.Limits
 		s.limited = true
 		s.bandwidthLimit, s.resumesLimit, s.advancesLimit = l.MaxBandwidthBytes, l.MaxCursorResumes, l.MaxCursorAdvances
@@ -231,6 +237,20 @@ func (s *session) checkScope(path []string, acc access, counted bool, now time.T
 		}
 		w.count++
 	}
+	return nil
+}
+
+// chargeTick counts a worker session's telemetry record against its
+// ticket's ticks; running out revokes the session.
+func (s *session) chargeTick() error {
+	if s.role == vfs.RoleQueen || s.claims == nil || !s.claims.HasTicks {
+		return nil
+	}
+	if s.ticks >= s.claims.Ticks {
+		s.revoke("tick budget exhausted")
+		return &vfs.Error{Kind: vfs.Expired, Tag: "expired", Msg: "tick budget exhausted"}
+	}
+	s.ticks++
 	return nil
 }
 
@@ -423,7 +443,7 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 		if n.mode&vfs.Append == 0 {
 			return nil, s.deny("open", path, &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagDenied, Msg: "read-only"})
 		}
-		if err := s.mayAppend(canon); err != nil {
+		if err := s.mayAppend(n, canon); err != nil {
 			return nil, s.deny("open", path, err)
 		}
 	}
@@ -454,12 +474,32 @@ func (s *session) Open(path []string, flags vfs.OpenFlag) (vfs.File, error) {
 
 // mayAppend is the role policy of §3.6: workers append only under /bus/
 // and /lora/; everything else, /queen/* in particular, is queen-only.
-func (s *session) mayAppend(canon []string) error {
+//
+// Over Secure9P a heartbeat or GPU worker whose ticket subject names a live
+// worker may also append to that worker's own telemetry, and a GPU worker to
+// the status file of the GPU it leased, as the reference's worker processes
+// do (INTERFACES.md, milestone 3). The console keeps the §3.6 rule.
+func (s *session) mayAppend(n *node, canon []string) error {
 	if s.role == vfs.RoleQueen {
 		return nil
 	}
 	if len(canon) > 1 && (canon[0] == "bus" || canon[0] == "lora") {
 		return nil
+	}
+	if s.transport == vfs.Transport9P && s.subject != "" && (s.role == vfs.RoleWorkerHeartbeat || s.role == vfs.RoleWorkerGPU) {
+		w := s.h.worker(s.subject)
+		wantKind := KindHeartbeat
+		if s.role == vfs.RoleWorkerGPU {
+			wantKind = KindGPU
+		}
+		if w != nil && w.kind == wantKind {
+			if n.kind == nodeTelemetry && n.w == w {
+				return nil
+			}
+			if n.kind == nodeGPUFile && w.gpuID != "" && n.canon == "/gpu/"+w.gpuID+"/status" {
+				return nil
+			}
+		}
 	}
 	return &vfs.Error{Kind: vfs.Permission, Tag: vfs.TagDenied, Msg: s.role.String() + " may not write here"}
 }
@@ -573,7 +613,9 @@ func (f *file) Append(p []byte) (int, error) {
 	case nodeLog:
 		err = h.appendLog(p)
 	case nodeTelemetry:
-		err = h.appendTelemetry(f.n.w, p)
+		if err = f.s.chargeTick(); err == nil {
+			err = h.appendTelemetry(f.n.w, p)
+		}
 	case nodeQueenCtl:
 		err = h.queenCtl(f.s, p)
 	case nodeLifecycleCtl:

@@ -407,3 +407,41 @@ func TestSessionTableFull(t *testing.T) {
 	a.Close()
 	f.queen()
 }
+
+func TestWorkerOwnTelemetryOver9P(t *testing.T) {
+	f := newFixture(t, withGPUs)
+	q := f.queen()
+	f.mustEcho(q, "/queen/ctl", `{"spawn":"heartbeat"}`)
+	f.mustEcho(q, "/queen/ctl", `{"spawn":"heartbeat"}`)
+	f.mustEcho(q, "/queen/ctl", `{"spawn":"gpu","lease":{"gpu_id":"GPU-1","mem_mb":1,"streams":1,"ttl_s":60}}`)
+	mint := func(role vfs.Role, subject string, ticks uint64) string {
+		return f.mint(ticket.Claims{Role: role, HasSubject: true, Subject: subject, HasTicks: true, Ticks: ticks, IssuedAtMs: unixMs(epoch)})
+	}
+	attach := func(role vfs.Role, tk string, tr vfs.Transport) vfs.Session {
+		s, err := f.h.Attach(vfs.AttachRequest{Role: role, Ticket: tk, Transport: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	w1 := attach(vfs.RoleWorkerHeartbeat, mint(vfs.RoleWorkerHeartbeat, "worker-1", 2), vfs.Transport9P)
+	f.mustEcho(w1, "/worker/worker-1/telemetry", "heartbeat 1")
+	f.mustEcho(w1, "/shard/13/worker/worker-1/telemetry", "heartbeat 2")
+	wantErr(t, "other worker's telemetry", echo(w1, "/worker/worker-2/telemetry", "x"), vfs.Permission, vfs.TagDenied)
+	wantErr(t, "third tick", echo(w1, "/worker/worker-1/telemetry", "heartbeat 3"), vfs.Expired, "")
+	f.wantLog("revoked session=2 role=worker-heartbeat: tick budget exhausted")
+	if got := f.mustRead(q, "/worker/worker-1/telemetry"); got != "heartbeat 1\nheartbeat 2\n" {
+		t.Fatalf("telemetry = %q", got)
+	}
+	// The console keeps §3.6.
+	c1 := attach(vfs.RoleWorkerHeartbeat, mint(vfs.RoleWorkerHeartbeat, "worker-1", 9), vfs.TransportConsole)
+	wantErr(t, "console worker echo", echo(c1, "/worker/worker-1/telemetry", "x"), vfs.Permission, vfs.TagDenied)
+	// Kind must match: a GPU worker subject does not give a heartbeat ticket rights.
+	h3 := attach(vfs.RoleWorkerHeartbeat, mint(vfs.RoleWorkerHeartbeat, "worker-3", 9), vfs.Transport9P)
+	wantErr(t, "kind mismatch", echo(h3, "/worker/worker-3/telemetry", "x"), vfs.Permission, vfs.TagDenied)
+	g3 := attach(vfs.RoleWorkerGPU, mint(vfs.RoleWorkerGPU, "worker-3", 9), vfs.Transport9P)
+	f.mustEcho(g3, "/worker/worker-3/telemetry", `{"job":"j1","state":"RUNNING","detail":"x"}`)
+	f.mustEcho(g3, "/gpu/GPU-1/status", `{"job":"j1","state":"OK"}`)
+	wantErr(t, "other GPU", echo(g3, "/gpu/GPU-0/status", `{"x":1}`), vfs.Permission, vfs.TagDenied)
+	wantErr(t, "lease file", echo(g3, "/gpu/GPU-1/lease", `{"x":1}`), vfs.Permission, vfs.TagDenied)
+}
