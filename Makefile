@@ -14,7 +14,7 @@ build:
 	$(GO) build ./...
 
 ## test: everything CI checks on the host: format, vet, unit and integration tests, fuzz smoke.
-test: fmt-check vet unit fuzz-smoke
+test: fmt-check vet check-generated unit fuzz-smoke
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './out/*')); \
