@@ -141,6 +141,7 @@ func (h *Hive) spawnGPU(b budget, l Lease) error {
 	rec := fmt.Sprintf(`{"schema":"gpu-lease/v1","state":"ACTIVE","gpu_id":%q,"worker_id":%q,"mem_mb":%d,"streams":%d,"ttl_s":%d,"priority":%d}`,
 		l.GPUID, w.id, l.MemMB, l.Streams, l.TTLSec, l.Priority)
 	g.lease.ring.push([]byte(rec + "\n"))
+	g.ctl.ring.push([]byte(rec + "\n")) // INTERFACES.md §3: issuance is mirrored to ctl
 	h.Logf("spawned %s gpu=%s ttl=%d streams=%d", w.id, l.GPUID, l.TTLSec, l.Streams)
 	return nil
 }

@@ -49,6 +49,9 @@ func TestGPUSpawn(t *testing.T) {
 	if got := f.mustRead(q, "/gpu/GPU-0/lease"); got != want {
 		t.Fatalf("lease = %q, want %q", got, want)
 	}
+	if got := f.mustRead(q, "/gpu/GPU-0/ctl"); got != "LEASE GPU-0\n"+want {
+		t.Fatalf("ctl = %q", got)
+	}
 	// GPU workers do not tick; the lease ttl bounds them.
 	f.advance(59 * time.Second)
 	if got := f.mustRead(q, "/worker/worker-1/telemetry"); got != "" {
