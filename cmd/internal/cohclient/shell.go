@@ -283,7 +283,7 @@ func (s *Shell) Execute(line string) (Status, error) {
 		if args[0] != "bench" {
 			return Continue, fmt.Errorf("unknown pool subcommand '%s'", args[0])
 		}
-		return Continue, errors.New("pool bench is not supported by this cohsh (the TCP console serves one session)")
+		return Continue, s.poolBench(args[1:])
 	case "tcp-diag":
 		if len(args) > 1 {
 			return Continue, errors.New("tcp-diag takes at most one argument: port")
