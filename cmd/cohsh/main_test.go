@@ -312,7 +312,6 @@ func TestConsoleLockHeldWhileAttached(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Wait()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "attached session") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -324,6 +323,11 @@ func TestConsoleLockHeldWhileAttached(t *testing.T) {
 	}
 	io.WriteString(stdin, "quit\n")
 	stdin.Close()
+	cmd.Wait()
+	// --role on TCP attaches, then runs log (§2.7).
+	if o := out.String(); !strings.Contains(o, "attached session SessionId(2) as Queen\n[console] OK TAIL path=/log/queen.log\ncoh> ") {
+		t.Errorf("auto-log missing:\n%s", o)
+	}
 }
 
 type syncBuffer struct {
