@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cohesix/cohesix/cmd/internal/cohclient"
@@ -42,13 +44,24 @@ func newTerminal(in *os.File, out io.Writer) (*terminal, error) {
 		io.Reader
 		io.Writer
 	}{in, out}, "coh> ")
-	if w, h, err := term.GetSize(int(in.Fd())); err == nil {
-		tm.t.SetSize(w, h)
-	}
+	tm.resize()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	go func() {
+		for range winch {
+			tm.resize()
+		}
+	}()
 	tm.hist = loadHistory(historyPath())
 	tm.t.History = tm.hist
 	tm.t.AutoCompleteCallback = tm.complete
 	return tm, nil
+}
+
+func (tm *terminal) resize() {
+	if w, h, err := term.GetSize(int(tm.in.Fd())); err == nil {
+		tm.t.SetSize(w, h)
+	}
 }
 
 func (tm *terminal) Write(p []byte) (int, error) { return tm.t.Write(p) }
