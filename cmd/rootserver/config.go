@@ -50,6 +50,27 @@ func hiveConfig(tests fs.FS) (ninedoor.Config, error) {
 	cfg.Limits.MaxCursorResumes = uint32(tl.CursorResumes)
 	cfg.Limits.MaxCursorAdvances = uint32(tl.CursorAdvances)
 
+	if in := manifest.TelemetryIngest(); in.Enabled {
+		cfg.Limits.IngestSegmentsPerDevice = in.MaxSegmentsPerDevice
+		cfg.Limits.IngestSegmentBytes = in.MaxBytesPerSegment
+		cfg.Limits.IngestDeviceBytes = in.MaxTotalBytesPerDevice
+		cfg.Limits.IngestRecordBytes = in.MaxRecordBytes
+	}
+	w := manifest.IngestWatch()
+	cfg.Limits.IngestWatchEntries = w.MaxEntries
+	cfg.Limits.IngestWatchInterval = w.MinInterval
+	cfg.Limits.IngestLatencySamples = w.LatencySamples
+	if h := manifest.HostNamespace(); h.Enabled {
+		cfg.Host = &ninedoor.Host{MountAt: h.MountAt, Providers: h.Providers}
+	} else {
+		cfg.Host = nil
+	}
+	if manifest.FeatureToggles().GPU {
+		// No host GPU bridge exists yet; the manifest's gpu feature
+		// publishes the mock provider so lease flows can be exercised.
+		cfg.GPUs = ninedoor.MockGPUs()
+	}
+
 	cfg.ManifestSchema = manifest.SchemaVersion
 	cfg.ManifestProfile = manifest.ProfileName
 	cfg.ManifestSHA256 = manifest.Fingerprint
