@@ -35,6 +35,13 @@ func TestMintVectors(t *testing.T) {
 			t.Errorf("Mint(%v, %q) = %q, %v\nwant %q", tc.role, tc.subject, got, err, tc.want)
 		}
 	}
+	// Minted by the reference cohsh (--mint-ticket --role worker-gpu
+	// --ticket-subject gpu-a, shipped secret); same bytes for the same issued_at.
+	const refGPU = "cohesix-ticket-01020e4000000000000000780000000000000005006770752d61665fb53aa201000000000000.255a9532a7c976632ee6dd0a2464267c1837f937f7f4bb97adfed03fa3b7d8a7"
+	c, _, _, _ := ticket.Parse(refGPU)
+	if got, err := Mint(vfs.RoleWorkerGPU, "gpu-a", "worker-gpu", c.IssuedAtMs); err != nil || got != refGPU {
+		t.Errorf("worker-gpu mint = %q, %v\nwant %q", got, err, refGPU)
+	}
 	gpu, err := MintClaims(vfs.RoleWorkerGPU, "gpu-1", 5)
 	if err != nil || gpu.HasTicks || !gpu.HasOps || gpu.Ops != 64 || !gpu.HasTTL || gpu.TTL != 120 || gpu.Subject != "gpu-1" {
 		t.Errorf("worker-gpu claims = %+v, %v", gpu, err)
