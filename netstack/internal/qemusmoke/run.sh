@@ -2,7 +2,8 @@
 # run.sh: build qemusmoke with the GOOS=cohesix toolchain, boot it on QEMU
 # virt with the guest's port 31337 forwarded to 127.0.0.1:$TCP_PORT, and
 # talk to it from the host: two echoed lines over TCP through QEMU's real
-# virtio-net (modern virtio-mmio) and user networking, then "quit".
+# virtio-net (modern virtio-mmio) and user networking, 4 MiB streamed
+# into the guest for a throughput figure, then "quit".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 go=${COHESIX_GO:-$root/out/toolchain/bin/go}
@@ -33,6 +34,14 @@ for line in (b"hello cohesix\n", b"x" * 1000 + b"\n"):
         got += chunk
     print("echoed %d bytes in %.1f ms" % (len(line), (time.time() - t) * 1000))
     got = b""
+n = 4 << 20
+t = time.time()
+s.sendall(b"sink %d\n" % n)
+s.sendall(b"y" * n)
+while not got.endswith(b"got\n"):
+    got += s.recv(4096)
+dt = time.time() - t
+print("host to guest: %d bytes in %.2f s = %.2f MB/s" % (n, dt, n / dt / 1e6))
 s.sendall(b"quit\n")
 rest = b""
 while True:
