@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -207,9 +209,15 @@ func (o *options) resolvePolicy() (cohclient.Policy, error) {
 			path, explicit = v, true
 		} else {
 			path = "out/cohsh_policy.toml"
+			if _, err := os.Stat(path); err != nil {
+				path = "configs/cohsh_policy.toml"
+			}
 		}
 	}
 	if data, err := os.ReadFile(path); err == nil {
+		if err := checkFingerprint(path, data); err != nil {
+			return p, err
+		}
 		var pf policyFile
 		if _, err := toml.Decode(string(data), &pf); err != nil {
 			return p, fmt.Errorf("failed to load cohsh policy %s: %v", path, err)
@@ -288,4 +296,26 @@ func (o *options) endpoint() (host string, port int, token string, err error) {
 		token = v
 	}
 	return host, port, token, nil
+}
+
+// checkFingerprint refuses a policy file whose sibling <file>.sha256 (as
+// coh-rtc writes it: "<hex>  <name>", '#' comments) names another digest.
+func checkFingerprint(path string, data []byte) error {
+	fp, err := os.ReadFile(path + ".sha256")
+	if err != nil {
+		return nil // no fingerprint shipped
+	}
+	sum := sha256.Sum256(data)
+	got := hex.EncodeToString(sum[:])
+	for _, l := range strings.Split(string(fp), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if want := strings.ToLower(strings.Fields(l)[0]); want != got {
+			return fmt.Errorf("failed to load cohsh policy %s: sha256 %s does not match %s.sha256 (%s)", path, got, path, want)
+		}
+		return nil
+	}
+	return fmt.Errorf("failed to load cohsh policy %s: %s.sha256 holds no digest", path, path)
 }

@@ -351,3 +351,30 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestPolicyFile(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "cohsh_policy.toml")
+	os.WriteFile(pol, []byte("[retry]\nmax_attempts = 0\ntimeout_ms = 100\n[heartbeat]\ninterval_ms = 100\n"), 0o644)
+	s := writeFile(t, "a.coh", "attach queen\n")
+	// Applied: no retries, so one refused connect.
+	r := cohsh(t, "", []string{"COHSH_CONSOLE_LOCK=0"}, "--policy", pol, "--tcp-port", "1", "--script", s)
+	if r.code != 1 || strings.Contains(r.stderr, "reconnect attempt") {
+		t.Errorf("policy not applied: %d %q", r.code, r.stderr)
+	}
+	os.WriteFile(pol+".sha256", []byte("# fp\n"+strings.Repeat("0", 64)+"  cohsh_policy.toml\n"), 0o644)
+	r = cohsh(t, "", nil, "--policy", pol, "--script", s)
+	if r.code != 1 || !strings.Contains(r.stderr, "does not match "+pol+".sha256") {
+		t.Errorf("bad fingerprint accepted: %d %q", r.code, r.stderr)
+	}
+	if r := cohsh(t, "", nil, "--policy", filepath.Join(dir, "none.toml"), "--script", s); r.code != 1 || !strings.Contains(r.stderr, "failed to load cohsh policy") {
+		t.Errorf("missing explicit policy: %d %q", r.code, r.stderr)
+	}
+	// The shipped policy matches its fingerprint.
+	data, err := os.ReadFile("../../configs/cohsh_policy.toml")
+	if err == nil {
+		if err := checkFingerprint("../../configs/cohsh_policy.toml", data); err != nil {
+			t.Errorf("shipped policy: %v", err)
+		}
+	}
+}
