@@ -101,7 +101,7 @@ func startServer(t testing.TB, with9P bool, extra ...string) *server {
 	cmd.Dir = repoRoot()
 	pr, pw := io.Pipe()
 	s := &server{cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = io.MultiWriter(pw, s.stderr)
+	cmd.Stderr = io.MultiWriter(s.stderr, pw) // buffer first: a reader of pw may look at it
 	cmd.Stdout = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
