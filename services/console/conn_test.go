@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohesix/cohesix/services/console/memconn"
 	"github.com/cohesix/cohesix/services/console/wire"
 )
 
@@ -311,4 +312,73 @@ func TestCRLFAndControlBytesOnTCP(t *testing.T) {
 	equalLines(t, "embedded ok", c.do("PING\nHELP x"), append([]string{"OK HELP"}, helpLines[:]...))
 	equalLines(t, "embedded bad", c.do("BOGUS\nPING"), []string{
 		"ERR PARSE reason=policy detail=unsupported console command", "OK PING reply=pong", "PONG"})
+}
+
+// tickingClock advances by step on every read, so Poll's budget runs out.
+type tickingClock struct {
+	t    fakeClock
+	step int64
+}
+
+func (c *tickingClock) Now() time.Time { c.t.advance(time.Duration(c.step)); return c.t.t }
+
+func TestPollBudget(t *testing.T) {
+	hive := newFakeHive()
+	clk := &tickingClock{t: fakeClock{t: time.Unix(1700000000, 0)}, step: int64(time.Millisecond)}
+	srv := New(DefaultConfig(), hive, clk)
+	ln := memconn.NewListener("mem", 1<<16)
+	srv.AddListener(ln)
+	c, _ := ln.Dial()
+	var b []byte
+	b = wire.AppendFrame(b, "AUTH changeme")
+	for range 50 {
+		b = wire.AppendFrame(b, "PING")
+	}
+	c.Write(b)
+	now := clk.t.t
+	polls := 0
+	for {
+		polls++
+		next := srv.Poll(now, 5*time.Millisecond)
+		if !next.Equal(now) {
+			break
+		}
+		if polls > 100 {
+			t.Fatal("never finished")
+		}
+	}
+	if polls < 5 {
+		t.Fatalf("51 lines took %d polls with a 5-tick budget; the budget is not enforced", polls)
+	}
+	buf := make([]byte, 1<<16)
+	n, _ := c.Read(buf)
+	var lines int
+	for rest := buf[:n]; ; lines++ {
+		_, k, _, ok, _ := wire.Next(rest)
+		if !ok {
+			break
+		}
+		rest = rest[k:]
+	}
+	if lines != 101 {
+		t.Fatalf("got %d lines, want 101", lines)
+	}
+}
+
+// TestWriteRetry: while the peer is not reading, Poll asks to be polled
+// again after WriteRetry rather than only on I/O.
+func TestWriteRetry(t *testing.T) {
+	hive := newFakeHive()
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	srv := New(DefaultConfig(), hive, clk)
+	ln := memconn.NewListener("mem", 64) // a tiny pipe
+	srv.AddListener(ln)
+	c, _ := ln.Dial()
+	c.Write(wire.Frame("AUTH changeme"))
+	srv.Poll(clk.Now(), 0)
+	c.Write(wire.Frame("HELP"))
+	next := srv.Poll(clk.Now(), 0)
+	if want := clk.Now().Add(10 * time.Millisecond); !next.Equal(want) {
+		t.Fatalf("next = %v, want now+10ms", next.Sub(clk.Now()))
+	}
 }
