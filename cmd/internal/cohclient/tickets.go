@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -59,7 +60,7 @@ func CheckTicket(role vfs.Role, raw string) (string, error) {
 	}
 	claims, _, _, err := ticket.Parse(t)
 	if err != nil {
-		return "", fmt.Errorf("ticket is not a valid claims token: %v", err)
+		return "", fmt.Errorf("ticket is not a valid claims token: %s", ticketReason(err))
 	}
 	if role == vfs.RoleQueen {
 		return t, nil
@@ -141,4 +142,41 @@ func SecretFromConfig(path string, role vfs.Role) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("ticket secret for role %s not found in %s", RoleDebugName(role), path)
+}
+
+// ticketReason words a ticket decoding error as the reference client does.
+func ticketReason(err error) string {
+	msg := err.Error()
+	trailingNumber := func() string {
+		f := strings.Fields(msg)
+		for i := len(f) - 1; i >= 0; i-- {
+			if _, e := strconv.Atoi(f[i]); e == nil {
+				return f[i]
+			}
+		}
+		return "?"
+	}
+	switch {
+	case errors.Is(err, ticket.ErrMalformed) && strings.Contains(msg, "missing prefix"):
+		return "ticket missing prefix"
+	case errors.Is(err, ticket.ErrMalformed) && strings.Contains(msg, "mac is "):
+		return "ticket MAC length " + trailingNumber() + " is invalid"
+	case errors.Is(err, ticket.ErrMalformed), errors.Is(err, ticket.ErrStringUTF8):
+		return "ticket malformed"
+	case errors.Is(err, ticket.ErrVersion):
+		return "claims version " + trailingNumber() + " is unsupported"
+	case errors.Is(err, ticket.ErrRole):
+		return "claims role " + trailingNumber() + " is unsupported"
+	case errors.Is(err, ticket.ErrScopeVerb):
+		return "scope verb " + trailingNumber() + " is invalid"
+	case errors.Is(err, ticket.ErrTooMany):
+		return "scope count exceeds allowed maximum"
+	case errors.Is(err, ticket.ErrStringLen):
+		return "mount data exceeds allowed length"
+	case errors.Is(err, ticket.ErrTruncated):
+		return "claims payload truncated"
+	case errors.Is(err, ticket.ErrTrailing):
+		return "claims payload contains trailing data"
+	}
+	return msg
 }

@@ -97,7 +97,13 @@ func TestCheckTicket(t *testing.T) {
 		{vfs.RoleQueen, "   ", "", ""},
 		{vfs.RoleQueen, " " + vecQueen + " ", vecQueen, ""},
 		{vfs.RoleQueen, vecQueenTTL0, vecQueenTTL0, ""}, // expiry is the server's call
-		{vfs.RoleQueen, "not-a-ticket", "", "ticket is not a valid claims token"},
+		{vfs.RoleQueen, "not-a-ticket", "", "ticket is not a valid claims token: ticket missing prefix"},
+		{vfs.RoleQueen, "cohesix-ticket-zz", "", "ticket is not a valid claims token: ticket malformed"},
+		{vfs.RoleQueen, "cohesix-ticket-0100.abcd", "", "ticket is not a valid claims token: ticket MAC length 2 is invalid"},
+		{vfs.RoleQueen, "cohesix-ticket-0200." + strings.Repeat("00", 32), "", "ticket is not a valid claims token: claims version 2 is unsupported"},
+		{vfs.RoleQueen, "cohesix-ticket-0109." + strings.Repeat("00", 32), "", "ticket is not a valid claims token: claims role 9 is unsupported"},
+		{vfs.RoleQueen, "cohesix-ticket-0100." + strings.Repeat("00", 32), "", "ticket is not a valid claims token: claims payload truncated"},
+		{vfs.RoleQueen, vecQueen[:len("cohesix-ticket-0100000068e5cf8b01000000000000")] + "00" + vecQueen[len("cohesix-ticket-0100000068e5cf8b01000000000000"):], "", "ticket is not a valid claims token: claims payload contains trailing data"},
 		{vfs.RoleQueen, strings.Repeat("a", MaxTicketLen+1), "", "ticket payload exceeds 224 bytes"},
 		{vfs.RoleWorkerHeartbeat, vecWorker, vecWorker, ""},
 		{vfs.RoleWorkerHeartbeat, "", "", "role WorkerHeartbeat requires a non-empty ticket payload"},
@@ -111,7 +117,7 @@ func TestCheckTicket(t *testing.T) {
 	for _, tc := range tests {
 		got, err := CheckTicket(tc.role, tc.ticket)
 		if tc.wantErr != "" {
-			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+			if err == nil || err.Error() != tc.wantErr && !strings.HasPrefix(err.Error(), tc.wantErr+" ") {
 				t.Errorf("CheckTicket(%v, %.30q) err = %v, want %q", tc.role, tc.ticket, err, tc.wantErr)
 			}
 			continue
