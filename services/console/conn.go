@@ -281,7 +281,8 @@ func (s *Server) processFrames(c *conn, now time.Time, over func() bool) (progre
 		if !ok && !oversize {
 			return progress, false // wait for the rest of the frame
 		}
-		if !c.room() || over() {
+		// At least one item per Poll, so a tiny budget cannot starve us.
+		if !c.room() || progress && over() {
 			return progress, true
 		}
 		progress = true
@@ -390,7 +391,7 @@ func hasControl(s string) bool {
 // command).
 func (s *Server) processSerial(c *conn, now time.Time, over func() bool) (progress, blocked bool) {
 	for c.rd < len(c.in) && c.phase == phaseOpen {
-		if !c.room() || over() {
+		if !c.room() || progress && over() {
 			return progress, true
 		}
 		b := c.in[c.rd]

@@ -91,6 +91,7 @@ func kindRendering(k vfs.Kind) (reason, tag, text string) {
 //   - vfs.TagRootUnreachable ERR <V> reason=cut detail=root-unreachable
 //   - vfs.TagUnauthenticated ERR <V> reason=policy detail=unauthenticated
 //   - ATTACH:                ERR ATTACH reason=<r> detail=<tag> (§3.5; Busy adds error=)
+//   - Busy elsewhere:        ERR <V> reason=busy detail=busy [path=<p>] error=EBUSY
 //   - otherwise:             ERR <V> reason=<r> detail=<tag> [path=<p>] error=<text>
 //
 // The reason always follows the Kind; Error.Tag, when set, replaces the
@@ -114,8 +115,16 @@ func ErrLine(verb, path string, err error) string {
 	if e.Kind == vfs.Unsupported && e.Op != "" {
 		text = "unsupported command: " + e.Op
 	}
-	if verb == verbAttach.ack() && e.Kind != vfs.Busy {
+	if verb == verbAttach.ack() {
+		if e.Kind == vfs.Busy {
+			return errLine(verb, refusal(reason, "detail=", tag, " error=", text))
+		}
 		return errLine(verb, refusal(reason, "detail=", tag))
+	}
+	if e.Kind == vfs.Busy && e.Tag == "" {
+		// attach-timeout only makes sense for ATTACH; elsewhere Busy is a
+		// provider that is not ready (spawn gpu without a GPU provider).
+		tag, text = "busy", "EBUSY"
 	}
 	inner := []string{"detail=", tag}
 	if path != "" {

@@ -36,6 +36,7 @@ func TestErrLine(t *testing.T) {
 		{"ATTACH", "", &vfs.Error{Kind: vfs.BufferFull, Tag: vfs.TagInvalidClaims}, "ERR ATTACH reason=quota detail=invalid-claims"},
 		{"ATTACH", "", &vfs.Error{Kind: vfs.RateLimited, Tag: "throttled delay_ms=64000"}, "ERR ATTACH reason=quota detail=throttled delay_ms=64000"},
 		{"ATTACH", "", &vfs.Error{Kind: vfs.Busy}, "ERR ATTACH reason=busy detail=attach-timeout error=attach handshake timed out"},
+		{"ECHO", "/queen/ctl", &vfs.Error{Kind: vfs.Busy, Msg: "no GPU provider"}, "ERR ECHO reason=busy detail=busy path=/queen/ctl error=EBUSY"},
 	}
 	for _, tt := range tests {
 		if got := ErrLine(tt.verb, tt.path, tt.err); got != tt.want {
