@@ -328,3 +328,45 @@ func TestBootLogOrder(t *testing.T) {
 		t.Fatalf("/proc/boot fingerprint %q differs from the boot log:\n%s", sha, out)
 	}
 }
+
+// TestConsoleWorkerForbidden checks the role policy over the console: a
+// worker may read but not drive the queen.
+func TestConsoleWorkerForbidden(t *testing.T) {
+	s := startServer(t, false)
+	q := attachedQueen(t, s) // a queen attach makes the root reachable
+	q.send("quit")
+	q.expect("OK QUIT")
+	q.expectEOF()
+
+	c := authed(t, s)
+	c.send("ATTACH worker " + mintWorkerTicket(t))
+	c.expect("OK ATTACH role=worker-heartbeat")
+	c.send("CAT /proc/boot")
+	if ack, _ := c.recv(); !strings.HasPrefix(ack, "OK CAT path=/proc/boot") {
+		t.Fatalf("worker CAT /proc/boot: %q", ack)
+	}
+	c.until("END")
+	for _, cmd := range []string{
+		`ECHO /queen/ctl {"spawn":"heartbeat","ticks":1}`,
+		`ECHO /queen/ctl {"bind":{"from":"/log","to":"/queen"}}`,
+		"ECHO /log/queen.log forged",
+		"LOG",
+	} {
+		c.send(cmd)
+		got, _ := c.recv()
+		verb := strings.Fields(cmd)[0]
+		if !strings.HasPrefix(got, "ERR "+verb+" reason=policy") {
+			t.Errorf("worker %s: got %q; want ERR %s reason=policy", cmd, got, verb)
+		}
+	}
+	c.send("quit")
+	c.expect("OK QUIT")
+	c.expectEOF()
+	// The refusals are audited in the queen log.
+	q = attachedQueen(t, s)
+	q.send("TAIL /log/queen.log")
+	q.expect("OK TAIL path=/log/queen.log")
+	if log := q.until("END"); !contains(log, "worker-heartbeat") {
+		t.Errorf("no audit line for the worker's refusals: %q", log)
+	}
+}
