@@ -83,6 +83,7 @@ func TestInteropReferenceCohsh(t *testing.T) {
 	defer func() { close(stop); <-done }()
 
 	port := ln.Addr()[strings.LastIndexByte(ln.Addr(), ':')+1:]
+	expectFail := false
 	run := func(t *testing.T, script string, args ...string) string {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "s.coh")
@@ -95,8 +96,11 @@ func TestInteropReferenceCohsh(t *testing.T) {
 		cmd := exec.Command("qemu-aarch64-static", append(base, args...)...)
 		cmd.Env = append(os.Environ(), "COHSH_CONSOLE_LOCK=0", "TMPDIR="+dir)
 		out, err := cmd.CombinedOutput()
-		if err != nil {
+		if err != nil && !expectFail {
 			t.Fatalf("cohsh: %v\n%s", err, out)
+		}
+		if err == nil && expectFail {
+			t.Fatalf("cohsh succeeded; want a failure\n%s", out)
 		}
 		return string(out)
 	}
@@ -141,6 +145,15 @@ quit
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q", want)
 			}
+		}
+	})
+	t.Run("wrong token", func(t *testing.T) {
+		expectFail = true
+		defer func() { expectFail = false }()
+		out := run(t, "attach queen\nEXPECT OK\nquit\n", "--auth-token", "wrongtok")
+		t.Logf("cohsh output:\n%s", out)
+		if !strings.Contains(out, "invalid-token") && !strings.Contains(out, "ERR AUTH") {
+			t.Fatal("the ERR AUTH line did not reach the client")
 		}
 	})
 	for _, name := range []string{"boot_v0.coh", "tcp_basic.coh"} {

@@ -131,3 +131,30 @@ func TestNineDoorWorkerAndEOF(t *testing.T) {
 		t.Fatalf("telemetry tail %q", got)
 	}
 }
+
+// TestNineDoorPressure: refusals the console makes itself reach the hive's
+// /proc/pressure counters once.
+func TestNineDoorPressure(t *testing.T) {
+	srv, _, clk, ln := newNineDoorServer(t)
+	c := queen(t, srv, clk, ln)
+	count := func(class string) string {
+		got := c.do("CAT /proc/pressure/" + class)
+		if len(got) != 3 {
+			t.Fatalf("cat pressure: %q", got)
+		}
+		return got[1]
+	}
+	if got := count("policy"); got != "policy=0" {
+		t.Fatalf("before: %s", got)
+	}
+	c.do("bogus")
+	c.do("CAT /proc/..")
+	c.do("ECHO /proc/boot x") // refused by the hive: counted there, not again
+	if got := count("policy"); got != "policy=3" {
+		t.Fatalf("after three policy refusals: %s", got)
+	}
+	c.do("LS /shard") // 256 labels: buffer-full, a quota refusal of the console's
+	if got := count("quota"); got != "quota=1" {
+		t.Fatalf("quota: %s", got)
+	}
+}
