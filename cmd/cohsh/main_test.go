@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -376,5 +377,37 @@ func TestPolicyFile(t *testing.T) {
 		if err := checkFingerprint("../../configs/cohsh_policy.toml", data); err != nil {
 			t.Errorf("shipped policy: %v", err)
 		}
+	}
+}
+
+// Golden transcripts: testdata/*.golden are the reference cohsh's stdout for
+// testdata/*.in, recorded against the Go rootserver. Our cohsh on the
+// in-process services must print the same bytes (elapsed times aside).
+func TestGoldenTranscripts(t *testing.T) {
+	elapsed := regexp.MustCompile(`elapsed_ms(=|":)[0-9]+`)
+	dir, _ := filepath.Abs("testdata")
+	for _, name := range []string{"session", "errors"} {
+		t.Run(name, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join("testdata", name+".in"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden, err := os.ReadFile(filepath.Join("testdata", name+".golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := cohsh(t, strings.ReplaceAll(string(in), "TESTDATA", dir), nil, "--transport", "mock")
+			got := elapsed.ReplaceAllString(r.stdout, "elapsed_ms${1}N")
+			want := strings.ReplaceAll(string(golden), "TESTDATA", dir)
+			if got != want {
+				gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+				for i := range min(len(gl), len(wl)) {
+					if gl[i] != wl[i] {
+						t.Fatalf("line %d differs:\n got %q\nwant %q", i+1, gl[i], wl[i])
+					}
+				}
+				t.Fatalf("lengths differ: %d vs %d lines", len(gl), len(wl))
+			}
+		})
 	}
 }
