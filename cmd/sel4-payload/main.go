@@ -6,6 +6,12 @@
 //	sel4-payload -elfloader IMAGE -list
 //	sel4-payload -elfloader IMAGE -extract rootserver -o rootserver.elf
 //	sel4-payload -kconfig SEL4_BUILD_DIR
+//	sel4-payload -elfloader IMAGE -rootserver stage1.elf -payload rootserver -flash out/sel4/flash0.img -o out/sel4/elfloader
+//
+// With -payload the archive gets stage 1 (cmd/sel4-payload/stage1) and the
+// real rootserver goes to a flash bank image for QEMU's
+// -drive if=pflash,format=raw,unit=1,file=...: the two-stage boot for
+// rootservers larger than the elfloader's archive.
 //
 // -kconfig prints the kernel configuration string the root task is linked
 // with (-X github.com/cohesix/cohesix/kernel-glue/sel4.kernelConfig=...):
@@ -41,6 +47,8 @@ func run(args []string, stdout io.Writer) error {
 	list := fs.Bool("list", false, "print the archive members and the estimated physical layout")
 	extract := fs.String("extract", "", "write the named archive member to -o")
 	kconfig := fs.String("kconfig", "", "print the kernel config string for the upstream build directory")
+	payloadPath := fs.String("payload", "", "two-stage boot: the real rootserver, written to -flash; -rootserver is then stage 1")
+	flashPath := fs.String("flash", "", "flash bank image to write the -payload to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,6 +95,28 @@ func run(args []string, stdout io.Writer) error {
 		if rs, err = sel4.StripELF(rs); err != nil {
 			return fmt.Errorf("%s: %w", *rootPath, err)
 		}
+	}
+	if (*payloadPath == "") != (*flashPath == "") {
+		return fmt.Errorf("-payload and -flash go together")
+	}
+	if *payloadPath != "" {
+		p, err := os.ReadFile(*payloadPath)
+		if err != nil {
+			return err
+		}
+		if *strip {
+			if p, err = sel4.StripELF(p); err != nil {
+				return fmt.Errorf("%s: %w", *payloadPath, err)
+			}
+		}
+		img, err := sel4.FlashImage(p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *payloadPath, err)
+		}
+		if err := os.WriteFile(*flashPath, img, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sel4-payload: %s: rootserver %d bytes in flash bank 1\n", *flashPath, len(p))
 	}
 	if err := l.ReplaceRootserver(rs, *name); err != nil {
 		return fmt.Errorf("%s: %w", *rootPath, err)

@@ -265,3 +265,20 @@ func FuzzParseArchive(f *testing.F) {
 		}
 	})
 }
+
+func TestFlashImage(t *testing.T) {
+	rs := testRootserver("the real rootserver", 0x4000)
+	img, err := FlashImage(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(img) != FlashBankSize || string(img[:8]) != FlashMagic {
+		t.Fatalf("flash image %d bytes, magic %q", len(img), img[:8])
+	}
+	if n := int(img[8]) | int(img[9])<<8 | int(img[10])<<16; n != len(rs) || !bytes.Equal(img[16:16+n], rs) {
+		t.Errorf("payload length %d / contents differ", n)
+	}
+	if _, err := FlashImage([]byte("not an elf")); err == nil {
+		t.Error("garbage accepted")
+	}
+}

@@ -14,7 +14,11 @@ import "unsafe"
 // physical addresses), page-table creation for 4 KiB and 2 MiB frames,
 // device frames for the PL011 and PL031, DMA frames and the cache calls,
 // then suspends itself.
-func GlueCheck(biVA uintptr, labels Labels) {
+//
+// Booted by stage 1 (handoffVA != 0) it first applies the handoff, so the
+// checks also prove that stage 1 and the rootserver agree on the CSpace and
+// on every untyped's placement.
+func GlueCheck(biVA, handoffVA uintptr, labels Labels) {
 	say("gluecheck: start")
 	frame := unsafe.Slice((*byte)(unsafe.Add(nil, biVA)), BootInfoFrameSize)
 	if ParseBootInfoInto(&gc.bi, frame, 0, gc.untypeds[:]) != nil {
@@ -29,6 +33,13 @@ func GlueCheck(biVA uintptr, labels Labels) {
 	gc.ut.init(&gc.bi, gc.utState[:])
 	initEnv(&gc.env, &gc.kern, labels, &gc.bi, &gc.slots, &gc.ut)
 	e := &gc.env
+	if handoffVA != 0 {
+		if e.ApplyHandoff((*Handoff)(unsafe.Add(nil, handoffVA))) != nil {
+			fail("handoff page rejected")
+		}
+		b := append(gc.line[:0], "gluecheck: booted by stage 1, handoff applied, slots left "...)
+		sayBytes(appendUint(b, uint64(e.Slots.Free())))
+	}
 
 	say("gluecheck: step PL011 device frame and Page_Map with page tables")
 	uart, err := e.MapDevice(PL011Base, DeviceVA)

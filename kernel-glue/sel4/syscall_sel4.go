@@ -39,3 +39,7 @@ func (k *sysKernel) Call(dest CPtr, m Msg) Msg {
 	k.ipc.unload(&r)
 	return r
 }
+
+// jumpTo enters a loaded image at pc with X0 = x0 and X1 = x1 and the
+// rest as the kernel leaves a new root task (SP is set by the image).
+func jumpTo(pc, x0, x1 uintptr)

@@ -190,3 +190,13 @@ TEXT ·mmioRead8(SB),NOSPLIT,$0-9
 TEXT ·dsb(SB),NOSPLIT,$0-0
 	DSB	$15
 	RET
+
+// func jumpTo(pc, x0, x1 uintptr)
+TEXT ·jumpTo(SB),NOSPLIT|NOFRAME,$0-24
+	MOVD	pc+0(FP), R9
+	MOVD	x0+8(FP), R0
+	MOVD	x1+16(FP), R1
+	MOVD	$0, R2
+	MOVD	$0, R3
+	MOVD	$0, R30
+	B	(R9)

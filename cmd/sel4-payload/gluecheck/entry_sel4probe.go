@@ -14,7 +14,8 @@ var fakeG [64]uintptr
 // entry is the ELF entry point (assembly).
 func entry()
 
-// start is called by entry with the bootinfo VA the kernel put in X0.
-func start(bootInfo uintptr) {
-	sel4.GlueCheck(bootInfo, sel4.Labels14)
+// start is called by entry with the bootinfo VA the kernel put in X0 and
+// the stage-1 handoff page in X1 (0 when the kernel started us).
+func start(bootInfo, handoff uintptr) {
+	sel4.GlueCheck(bootInfo, handoff, sel4.Labels14)
 }
