@@ -2,6 +2,7 @@ package p9srv_test
 
 import (
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/cohesix/cohesix/p9srv"
@@ -99,6 +100,57 @@ func TestAttachRequest(t *testing.T) {
 	for i := range want {
 		if att.reqs[i] != want[i] {
 			t.Errorf("attach %d: got %+v, want %+v", i, att.reqs[i], want[i])
+		}
+	}
+}
+
+// eofSession serves one file whose ReadAt follows io.ReaderAt strictly,
+// returning io.EOF with the last bytes.
+type eofSession struct{ errSession }
+
+func (eofSession) Stat(path []string) (vfs.Stat, error) {
+	if len(path) == 0 {
+		return vfs.Stat{Mode: vfs.Dir, Path: 1}, nil
+	}
+	return vfs.Stat{Name: "f", Mode: vfs.Read, Size: 5, Path: 2}, nil
+}
+func (eofSession) Open([]string, vfs.OpenFlag) (vfs.File, error) { return eofFile{}, nil }
+
+type eofFile struct{}
+
+func (eofFile) ReadAt(p []byte, off uint64) (int, error) {
+	const data = "hello"
+	if off >= uint64(len(data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, data[off:])
+	if off+uint64(n) == uint64(len(data)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+func (eofFile) Append([]byte) (int, error) { return 0, vfs.ErrPermission }
+func (eofFile) Close() error               { return nil }
+
+type eofAttacher struct{}
+
+func (eofAttacher) Attach(vfs.AttachRequest) (vfs.Session, error) { return eofSession{}, nil }
+
+func TestReadEOFIsData(t *testing.T) {
+	srv := p9srv.New(eofAttacher{}, p9srv.Options{})
+	mem := &conntest.Mem{}
+	srv.AddConn(mem)
+	c := &client{t: t, srv: srv, mem: mem}
+	c.handshake("queen")
+	c.ok(walk(0, 1, "f"))
+	c.ok(&proto.TlopenMsg{Fid: 1})
+	for _, tc := range []struct {
+		off  uint64
+		want string
+	}{{0, "hello"}, {3, "lo"}, {5, ""}, {99, ""}} {
+		r := c.ok(&proto.TreadMsg{Fid: 1, Offset: tc.off, Count: 100}).(*proto.RreadMsg)
+		if string(r.Data) != tc.want {
+			t.Errorf("read at %d = %q, want %q", tc.off, r.Data, tc.want)
 		}
 	}
 }
