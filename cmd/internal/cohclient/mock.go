@@ -207,10 +207,10 @@ func (m *Mock) Close() {
 // mockStream gives a non-blocking memconn end the blocking, deadline-driven
 // behaviour of a socket.
 type mockStream struct {
-	m             *Mock
-	c             *memconn.Conn
-	rdl, wdl      time.Time
-	deadlineMutex sync.Mutex
+	m        *Mock
+	c        *memconn.Conn
+	rdl, wdl time.Time
+	mu       sync.Mutex // guards the deadlines
 }
 
 var errMockTimeout = fmt.Errorf("mock transport: i/o timeout: %w", os.ErrDeadlineExceeded)
@@ -282,27 +282,27 @@ func (s *mockStream) Close() error {
 }
 
 func (s *mockStream) readDeadline() time.Time {
-	s.deadlineMutex.Lock()
-	defer s.deadlineMutex.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.rdl
 }
 
 func (s *mockStream) writeDeadline() time.Time {
-	s.deadlineMutex.Lock()
-	defer s.deadlineMutex.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.wdl
 }
 
 func (s *mockStream) SetReadDeadline(t time.Time) error {
-	s.deadlineMutex.Lock()
+	s.mu.Lock()
 	s.rdl = t
-	s.deadlineMutex.Unlock()
+	s.mu.Unlock()
 	return nil
 }
 
 func (s *mockStream) SetWriteDeadline(t time.Time) error {
-	s.deadlineMutex.Lock()
+	s.mu.Lock()
 	s.wdl = t
-	s.deadlineMutex.Unlock()
+	s.mu.Unlock()
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cohesix/cohesix/p9srv/vfs"
 )
 
 // Self-test limits (§4.4).
@@ -189,7 +191,7 @@ func (s *Shell) RunSelftest(o TestOptions) TestReport {
 	rep := TestReport{OK: true, Mode: o.Mode, Version: TestReportVersion}
 	finish := func() TestReport {
 		rep.ElapsedMs = uint64(s.now().Sub(start).Milliseconds())
-		if rep.JSONWanted(o) {
+		if o.JSON {
 			fmt.Fprintln(s.Out, rep.JSON())
 		} else {
 			for _, l := range rep.Text() {
@@ -234,9 +236,6 @@ func (s *Shell) RunSelftest(o TestOptions) TestReport {
 	}
 	return finish()
 }
-
-// JSONWanted reports whether the report is printed as JSON.
-func (r TestReport) JSONWanted(o TestOptions) bool { return o.JSON }
 
 func (s *Shell) restoreAfterSelftest(hadSession bool, last *lastAttach) {
 	if s.script != nil || !hadSession || s.session != nil || last == nil {
@@ -473,7 +472,7 @@ func (s *Shell) testQueenCtl(payload string) (ex execution) {
 		ex.err, ex.local = errors.New("queen control requires an attached session"), true
 		return ex
 	}
-	if s.session.Role != 0 {
+	if s.session.Role != vfs.RoleQueen {
 		ex.err, ex.local = fmt.Errorf("queen control requires a queen session; attached as %s", RoleDebugName(s.session.Role)), true
 		return ex
 	}
