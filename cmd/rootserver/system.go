@@ -41,6 +41,10 @@ func newSystem(clock pump.Clock, waiter pump.Waiter, opts options) (*system, err
 	if err != nil {
 		return nil, fmt.Errorf("rootserver: ninedoor: %w", err)
 	}
+	// Poll budgets are measured on the embedding's clock.
+	if opts.ninep.Clock == nil {
+		opts.ninep.Clock = clock
+	}
 	s := &system{
 		pump:    pump.New(clock, waiter),
 		hive:    hive,
