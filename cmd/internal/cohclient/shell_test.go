@@ -216,3 +216,38 @@ func TestRunScript(t *testing.T) {
 		})
 	}
 }
+
+func TestSelftestTimeoutAndLocalErrors(t *testing.T) {
+	sh, out := newMockShell(t)
+	run(t, sh, out, "attach queen")
+	// The clock jumps 20 s per reading: the global timeout trips after the
+	// preflight, before the first script.
+	now := time.Now()
+	sh.Now = func() time.Time { now = now.Add(20 * time.Second); return now }
+	out.Reset()
+	rep := sh.RunSelftest(TestOptions{Mode: "quick", Timeout: 30 * time.Second})
+	last := rep.Checks[len(rep.Checks)-1]
+	if rep.OK || last.Name != "timeout" || last.Detail != "ERR timeout exceeded" {
+		t.Errorf("timeout report: %+v", rep)
+	}
+	sh.Now = nil
+
+	tests := []struct {
+		line, outs string
+	}{
+		{"frob", "ERR LOCAL reason=unknown command 'frob'"},
+		{"attach queen", "ERR LOCAL reason=unknown command 'attach'"},
+		{"cat /a/../b", ""}, // local check: recorded by the runner as "ERR <e>"
+		{"kill", ""},
+		{"echo {{msize_overflow}} > /queen/ctl", ""}, // acks only
+	}
+	for _, tc := range tests {
+		ex := sh.testCommand(tc.line)
+		if ex.err == nil || strings.Join(ex.outs, "|") != tc.outs {
+			t.Errorf("%q: err %v outs %q, want %q", tc.line, ex.err, ex.outs, tc.outs)
+		}
+	}
+	if ex := sh.testCommand("echo {{msize_overflow}} > /queen/ctl"); len(ex.acks) != 1 || ex.acks[0] != "ERR FRAME reason=invalid-length" {
+		t.Errorf("oversize acks %q", ex.acks)
+	}
+}
