@@ -172,6 +172,9 @@ func (tm *terminal) listDir(dir string) (entries []string, ok bool) {
 		return nil, false
 	}
 	defer tm.mu.Unlock()
+	if tm.sh == nil {
+		return nil, false
+	}
 	if _, ok := tm.sh.Session(); !ok {
 		return nil, false
 	}
