@@ -4,8 +4,10 @@
 #
 #   make image-sel4 SEL4_BUILD_DIR=~/seL4/build   out/sel4/elfloader with our rootserver
 #   make qemu-sel4  SEL4_BUILD_DIR=~/seL4/build   boot it, console on 127.0.0.1:$(TCP_PORT)
-#   make probe-sel4 SEL4_BUILD_DIR=~/seL4/build   boot the assembly probe root task and check
-#                                                 the syscall ABI, bootinfo and clock facts
+#   make probe-sel4 SEL4_BUILD_DIR=~/seL4/build   boot the probe root tasks (no GOOS=cohesix
+#                                                 toolchain needed): syscall ABI, bootinfo, clock
+#                                                 trap, kernel-glue/sel4 against the real kernel,
+#                                                 and the two-stage boot
 #   make sel4-kconfig SEL4_BUILD_DIR=...          print the kernel config the image links in
 #
 # SEL4_BUILD_DIR is an upstream seL4 aarch64 qemu-arm-virt build (non-MCS):
@@ -57,19 +59,31 @@ $(SEL4_OUT):
 sel4-kconfig: sel4-check
 	@$(SEL4_PAYLOAD) -kconfig $(SEL4_BUILD_DIR)
 
+# Stage 1 of the two-stage boot: loads a rootserver too large for the
+# elfloader's archive from flash bank 1 (kernel-glue/sel4/handoff.go).
+# Built by the ordinary toolchain, linked high, no Go runtime.
+$(SEL4_OUT)/stage1.elf: kernel-glue/sel4/*.go kernel-glue/sel4/*.s cmd/sel4-payload/stage1/* | $(SEL4_OUT)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags sel4probe \
+	  -ldflags '-s -w -E main.entry -T 0x7000011000' -o $@ ./cmd/sel4-payload/stage1
+
 # The rootserver for the seL4 board: GOOS=cohesix with the sel4 tag, static,
-# not PIE (the elfloader applies no relocations), symbols and DWARF dropped
-# to fit the elfloader's archive.
-image-sel4: sel4-check | $(SEL4_OUT)
+# not PIE (the elfloader applies no relocations), symbols and DWARF dropped.
+# If it does not fit the elfloader, sel4-payload embeds stage 1 instead and
+# writes the rootserver to $(SEL4_OUT)/flash1.img, which qemu-sel4 attaches.
+image-sel4: sel4-check $(SEL4_OUT)/stage1.elf | $(SEL4_OUT)
 	@if [ ! -x "$(SEL4_GO)" ]; then echo "sel4: no GOOS=cohesix toolchain at $(SEL4_GO); run make toolchain" >&2; exit 1; fi
 	kconfig=$$($(SEL4_PAYLOAD) -kconfig $(SEL4_BUILD_DIR)) && \
 	GOOS=cohesix GOARCH=arm64 CGO_ENABLED=0 $(SEL4_GO) build -tags sel4 -trimpath \
 	  -ldflags "-s -w -X $(SEL4_GLUE).kernelConfig=$$kconfig" -o $(SEL4_OUT)/rootserver ./cmd/rootserver
-	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/rootserver -strip -o $(SEL4_OUT)/elfloader
+	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/rootserver -strip \
+	  -stage1 $(SEL4_OUT)/stage1.elf -flash $(SEL4_OUT)/flash1.img -o $(SEL4_OUT)/elfloader
 
-## qemu-sel4: boot out/sel4/elfloader; serial on this terminal.
+sel4_flash = $(if $(wildcard $(SEL4_OUT)/flash1.img),-drive if=pflash$(comma)format=raw$(comma)unit=1$(comma)readonly=on$(comma)file=$(SEL4_OUT)/flash1.img)
+comma := ,
+
+## qemu-sel4: boot out/sel4/elfloader (and flash bank 1 for the two-stage boot); serial on this terminal.
 qemu-sel4: image-sel4
-	$(SEL4_QEMU) $(SEL4_QEMU_ARGS) -serial mon:stdio -kernel $(SEL4_OUT)/elfloader
+	$(SEL4_QEMU) $(SEL4_QEMU_ARGS) -serial mon:stdio $(sel4_flash) -kernel $(SEL4_OUT)/elfloader
 
 # The probe is built by the ordinary toolchain (linux/arm64, entry moved off
 # the Go runtime), so it runs before the cohesix toolchain exists.
@@ -81,9 +95,15 @@ $(SEL4_OUT)/gluecheck.elf: kernel-glue/sel4/*.go kernel-glue/sel4/*.s cmd/sel4-p
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags sel4probe \
 	  -ldflags '-s -w -E main.entry' -o $@ ./cmd/sel4-payload/gluecheck
 
+# gluecheck with a 32 MiB BSS: only the two-stage boot can load it.
+$(SEL4_OUT)/gluecheck-big.elf: kernel-glue/sel4/*.go kernel-glue/sel4/*.s cmd/sel4-payload/gluecheck/* | $(SEL4_OUT)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags 'sel4probe sel4bigbss' \
+	  -ldflags '-s -w -E main.entry' -o $@ ./cmd/sel4-payload/gluecheck
+
 ## probe-sel4: boot the probe twice (counter read, self-suspend) and kernel-glue/sel4's
 ## gluecheck (labels, message layouts, untyped model, mappings, DMA, cache, IRQ) and check the logs.
-probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf $(SEL4_OUT)/gluecheck.elf
+probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf $(SEL4_OUT)/gluecheck.elf \
+	    $(SEL4_OUT)/gluecheck-big.elf $(SEL4_OUT)/stage1.elf
 	@set -e; for m in fault suspend; do \
 	  $(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/probe-$$m.elf -o $(SEL4_OUT)/probe-$$m.img; \
 	  timeout $(SEL4_QEMU_TIME) $(SEL4_QEMU) -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
@@ -103,4 +123,12 @@ probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
 	  -display none -monitor none -serial file:$(SEL4_OUT)/gluecheck.log -kernel $(SEL4_OUT)/gluecheck.img || true; \
 	if ! grep -q "gluecheck: all ok" $(SEL4_OUT)/gluecheck.log; then \
 	  echo "probe-sel4: gluecheck failed; last steps:" >&2; grep -a "gluecheck:" $(SEL4_OUT)/gluecheck.log | tail -3 >&2; exit 1; fi; \
-	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend, kernel-glue/sel4 gluecheck; logs in $(SEL4_OUT))"
+	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/gluecheck-big.elf -stage1 $(SEL4_OUT)/stage1.elf \
+	  -flash $(SEL4_OUT)/gluecheck-flash1.img -o $(SEL4_OUT)/gluecheck-big.img; \
+	timeout $(SEL4_QEMU_TIME) $(SEL4_QEMU) -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
+	  -display none -monitor none -serial file:$(SEL4_OUT)/gluecheck-big.log \
+	  -drive if=pflash,format=raw,unit=1,readonly=on,file=$(SEL4_OUT)/gluecheck-flash1.img -kernel $(SEL4_OUT)/gluecheck-big.img || true; \
+	if ! grep -q "booted by stage 1, handoff applied" $(SEL4_OUT)/gluecheck-big.log || ! grep -q "gluecheck: all ok" $(SEL4_OUT)/gluecheck-big.log; then \
+	  echo "probe-sel4: two-stage gluecheck failed; last lines:" >&2; grep -a "stage1:\|gluecheck:" $(SEL4_OUT)/gluecheck-big.log | tail -3 >&2; exit 1; fi; \
+	rm -f $(SEL4_OUT)/gluecheck-flash1.img; \
+	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend, gluecheck direct and through stage 1; logs in $(SEL4_OUT))"

@@ -49,6 +49,7 @@ func run(args []string, stdout io.Writer) error {
 	kconfig := fs.String("kconfig", "", "print the kernel config string for the upstream build directory")
 	payloadPath := fs.String("payload", "", "two-stage boot: the real rootserver, written to -flash; -rootserver is then stage 1")
 	flashPath := fs.String("flash", "", "flash bank image to write the -payload to")
+	stage1Path := fs.String("stage1", "", "two-stage boot when needed: if -rootserver does not fit, embed this stage 1 and put the rootserver in -flash")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,50 +88,55 @@ func run(args []string, stdout io.Writer) error {
 	if *rootPath == "" || *outPath == "" {
 		return fmt.Errorf("-rootserver and -o are required (or use -list / -extract)")
 	}
-	rs, err := os.ReadFile(*rootPath)
+	rs, err := readELF(*rootPath, *strip)
 	if err != nil {
 		return err
 	}
-	if *strip {
-		if rs, err = sel4.StripELF(rs); err != nil {
-			return fmt.Errorf("%s: %w", *rootPath, err)
-		}
+	if *payloadPath != "" && *stage1Path != "" {
+		return fmt.Errorf("-payload and -stage1 are alternatives")
 	}
-	if (*payloadPath == "") != (*flashPath == "") {
-		return fmt.Errorf("-payload and -flash go together")
+	if (*payloadPath != "" || *stage1Path != "") && *flashPath == "" {
+		return fmt.Errorf("-payload and -stage1 need -flash")
 	}
+	var payload []byte
 	if *payloadPath != "" {
-		p, err := os.ReadFile(*payloadPath)
-		if err != nil {
+		if payload, err = readELF(*payloadPath, *strip); err != nil {
 			return err
 		}
-		if *strip {
-			if p, err = sel4.StripELF(p); err != nil {
-				return fmt.Errorf("%s: %w", *payloadPath, err)
+	}
+	out, lay, err := embed(l, rs, *name)
+	if err != nil && *stage1Path != "" {
+		// Too big for the archive: stage 1 goes in, the rootserver to flash.
+		fmt.Fprintf(stdout, "sel4-payload: %s does not fit (%v); using the two-stage boot\n", *rootPath, err)
+		payload = rs
+		if rs, err = readELF(*stage1Path, *strip); err != nil {
+			return err
+		}
+		if l, err = sel4.OpenElfloader(raw); err != nil {
+			return err
+		}
+		out, lay, err = embed(l, rs, *name)
+	}
+	if err != nil {
+		return err
+	}
+	if *flashPath != "" {
+		if payload == nil {
+			// Single stage: a stale flash image must not be booted.
+			if err := os.Remove(*flashPath); err != nil && !os.IsNotExist(err) {
+				return err
 			}
+		} else {
+			img, err := sel4.FlashImage(payload)
+			if err != nil {
+				return fmt.Errorf("payload: %w", err)
+			}
+			if err := os.WriteFile(*flashPath, img, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "sel4-payload: %s: rootserver %d bytes in flash bank 1 (QEMU -drive if=pflash,format=raw,unit=1,file=%s)\n",
+				*flashPath, len(payload), *flashPath)
 		}
-		img, err := sel4.FlashImage(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", *payloadPath, err)
-		}
-		if err := os.WriteFile(*flashPath, img, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "sel4-payload: %s: rootserver %d bytes in flash bank 1\n", *flashPath, len(p))
-	}
-	if err := l.ReplaceRootserver(rs, *name); err != nil {
-		return fmt.Errorf("%s: %w", *rootPath, err)
-	}
-	lay, err := l.Layout()
-	if err != nil {
-		return err
-	}
-	if err := lay.Fits(); err != nil {
-		return err
-	}
-	out, err := l.Bytes()
-	if err != nil {
-		return err
 	}
 	if err := os.WriteFile(*outPath, out, 0o755); err != nil {
 		return err
@@ -182,4 +188,33 @@ func kernelConfig(dir string) (glue.KernelConfig, error) {
 		return c, fmt.Errorf("%s: %w", dir, err)
 	}
 	return c, nil
+}
+
+func readELF(path string, strip bool) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if strip {
+		if b, err = sel4.StripELF(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return b, nil
+}
+
+// embed puts rs into l's archive and checks that the result fits.
+func embed(l *sel4.Elfloader, rs []byte, name string) ([]byte, sel4.Layout, error) {
+	if err := l.ReplaceRootserver(rs, name); err != nil {
+		return nil, sel4.Layout{}, err
+	}
+	lay, err := l.Layout()
+	if err != nil {
+		return nil, lay, err
+	}
+	if err := lay.Fits(); err != nil {
+		return nil, lay, err
+	}
+	out, err := l.Bytes()
+	return out, lay, err
 }

@@ -13,8 +13,9 @@ import (
 // -kconfig). Empty means DefaultKernelConfig.
 var kernelConfig string
 
-// bootInfoVA is X0 at entry, stored by cpuinit.
-var bootInfoVA uintptr
+// bootInfoVA is X0 at entry, stored by cpuinit; handoffVA is X1, the
+// stage-1 handoff page when the two-stage boot started us, else 0.
+var bootInfoVA, handoffVA uintptr
 
 // bootStack is the stack cpuinit moves to (seL4 starts the root task with
 // SP = 0). It becomes g0's stack.
@@ -84,6 +85,9 @@ func boot() {
 	brd.slots.Init(brd.bi.Empty, brd.words[:])
 	brd.ut.init(&brd.bi, brd.utState[:])
 	initEnv(&brd.env, &brd.kern, labels, &brd.bi, &brd.slots, &brd.ut)
+	if handoffVA != 0 && brd.env.ApplyHandoff((*Handoff)(ptrAt(uint64(handoffVA)))) != nil {
+		fatal("sel4: stage-1 handoff page rejected")
+	}
 
 	if va, err := mapDevicePage(PL011Base); err == nil {
 		brd.uart = uintptr(va)
@@ -98,6 +102,9 @@ func boot() {
 	b = appendUint(b, brd.bi.RAMBytes()>>20)
 	b = append(b, " MiB RAM, labels "...)
 	b = append(b, cfg.Labels...)
+	if handoffVA != 0 {
+		b = append(b, ", loaded by stage 1"...)
+	}
 	logBytes(b)
 
 	if va, err := mapDevicePage(PL031Base); err == nil {

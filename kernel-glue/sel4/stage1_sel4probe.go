@@ -117,18 +117,25 @@ func mapFlash(e *Env, first, n int) error {
 
 // loadSegment backs a segment with fresh (zeroed) frames at its addresses,
 // read-write-execute like the kernel maps a root task image, and copies its
-// file bytes in.
+// file bytes in. 2 MiB-aligned stretches get 2 MiB frames, so a large BSS
+// does not run the root CNode out of slots.
 func loadSegment(e *Env, img []byte, s Segment) error {
 	start := s.Vaddr &^ (PageSize - 1)
 	end := alignUp(s.Vaddr+s.Memsz, PageSize)
-	for va := start; va < end; va += PageSize {
-		f, err := e.NewObject(SmallPageObject, 0)
+	const large = 1 << LargePageBits
+	for va := start; va < end; {
+		typ, bits := SmallPageObject, uint(PageBits)
+		if va%large == 0 && end-va >= large {
+			typ, bits = LargePageObject, LargePageBits
+		}
+		f, err := e.NewObject(typ, 0)
 		if err != nil {
 			return err
 		}
-		if err := e.MapFrame(f.Cap, va, ReadWrite, PageCacheable); err != nil {
+		if err := e.mapFrame(f.Cap, va, bits, ReadWrite, PageCacheable); err != nil {
 			return err
 		}
+		va += 1 << bits
 	}
 	dst := unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(s.Vaddr))), s.Filesz)
 	copy(dst, img[s.Offset:s.Offset+s.Filesz])

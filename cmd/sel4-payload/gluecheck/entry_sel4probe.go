@@ -17,5 +17,9 @@ func entry()
 // start is called by entry with the bootinfo VA the kernel put in X0 and
 // the stage-1 handoff page in X1 (0 when the kernel started us).
 func start(bootInfo, handoff uintptr) {
+	if !checkBSS() {
+		println() // unreachable in practice; keeps the failure visible as a fault
+		return
+	}
 	sel4.GlueCheck(bootInfo, handoff, sel4.Labels14)
 }
