@@ -406,3 +406,55 @@ func TestPeerReset(t *testing.T) {
 	conn.Close()
 	h.checkDevice()
 }
+
+// TestDeviceResetMidStream breaks the device in the middle of a transfer
+// (the used index jumps past the ring); the link resets it on the next
+// Poll and TCP carries on, every byte delivered in order.
+func TestDeviceResetMidStream(t *testing.T) {
+	h := newHarness(t, netstack.DefaultConfig(), true)
+	l, err := h.st.ListenTCP(31337, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 256 << 10
+	data := make([]byte, total)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	go func() {
+		c, err := gonet.DialTCP(h.peer, tcpip.FullAddress{NIC: 1, Addr: guestAddr, Port: 31337}, ipv4.ProtocolNumber)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		c.Write(data)
+		c.Close()
+	}()
+	var conn *netstack.Conn
+	h.until("accept", 5000, func() bool {
+		conn, _ = l.Accept()
+		return conn != nil
+	})
+	var got []byte
+	buf := make([]byte, 8192)
+	broke := false
+	h.until("EOF", 200000, func() bool {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if !broke && len(got) > total/4 {
+			broke = true
+			used := h.dev.Used(0)
+			used[2] += 100 // a used index 100 ahead of anything posted
+		}
+		return err == io.EOF
+	})
+	if !bytes.Equal(got, data) {
+		t.Fatalf("received %d bytes, want %d identical", len(got), total)
+	}
+	st := h.st.Stats()
+	if st.Link.DeviceErrors != 1 || st.Link.Resets != 1 || st.Device.Resets != 1 {
+		t.Fatalf("want one failure and one reset: %+v", st)
+	}
+	h.checkDevice()
+}

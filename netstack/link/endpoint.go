@@ -47,9 +47,20 @@ type InterruptAcker interface {
 	AckInterrupt() uint32
 }
 
+// Resetter is implemented by devices that can be reset after a failure
+// (*virtio.Net does). Poll retries every ResetInterval while the device
+// stays failed.
+type Resetter interface {
+	Reset() error
+}
+
+// ResetInterval spaces reset attempts of a failed device.
+const ResetInterval = time.Second
+
 var (
 	_ Device         = (*virtio.Net)(nil)
 	_ InterruptAcker = (*virtio.Net)(nil)
+	_ Resetter       = (*virtio.Net)(nil)
 )
 
 // DefaultRxBatch bounds the frames one Poll delivers.
@@ -62,6 +73,8 @@ type Stats struct {
 	RxNoDispatcher       uint64 // arrived before the NIC was attached
 	TxDropRingFull       uint64 // tx ring full after reclaiming
 	TxDropError          uint64 // device refused the frame (size, broken)
+	DeviceErrors         uint64 // times the device was found broken
+	Resets               uint64 // successful resets after a failure
 }
 
 // Endpoint implements stack.LinkEndpoint.
@@ -76,8 +89,10 @@ type Endpoint struct {
 	rx         []buffer.Buffer // reused batch of copies made under mu
 	parts      [][]byte
 	devErr     error
+	nextReset  time.Time
 
 	rxPackets, txPackets, rxMalformed, rxNoDispatcher, txDropFull, txDropErr atomic.Uint64
+	devErrors, resets                                                        atomic.Uint64
 }
 
 var _ stack.LinkEndpoint = (*Endpoint)(nil)
@@ -104,22 +119,23 @@ func New(dev Device, mtu uint32, rxBatch int) *Endpoint {
 func (e *Endpoint) Poll(now time.Time, _ time.Duration) time.Time {
 	e.mu.Lock()
 	d := e.dispatcher
-	if e.devErr != nil {
+	if e.devErr != nil && !e.tryReset(now) {
+		next := e.nextReset
 		e.mu.Unlock()
-		return time.Time{}
+		return next
 	}
 	if a, ok := e.dev.(InterruptAcker); ok {
 		a.AckInterrupt() // before draining, so a frame landing after it raises the line again
 	}
 	if _, err := e.dev.Reclaim(); err != nil {
-		e.devErr = err
+		e.fail(err, now)
 	}
 	rx := e.rx[:0]
 	n, err := e.dev.Receive(e.rxBatch, func(f []byte) {
 		rx = append(rx, buffer.MakeWithData(f))
 	})
-	if err != nil && e.devErr == nil {
-		e.devErr = err
+	if err != nil {
+		e.fail(err, now)
 	}
 	more := e.devErr == nil && (n >= e.rxBatch || e.dev.Pending())
 	e.mu.Unlock()
@@ -135,6 +151,32 @@ func (e *Endpoint) Poll(now time.Time, _ time.Duration) time.Time {
 		return now
 	}
 	return time.Time{}
+}
+
+// fail records a device failure; the first reset is tried on the next
+// Poll. Requires e.mu.
+func (e *Endpoint) fail(err error, now time.Time) {
+	if e.devErr == nil {
+		e.devErr = err
+		e.devErrors.Add(1)
+		e.nextReset = now
+	}
+}
+
+// tryReset resets a failed device if it can be and it is time, and reports
+// whether the device works again. Requires e.mu.
+func (e *Endpoint) tryReset(now time.Time) bool {
+	r, ok := e.dev.(Resetter)
+	if !ok || now.Before(e.nextReset) {
+		return false
+	}
+	if err := r.Reset(); err != nil {
+		e.nextReset = now.Add(ResetInterval)
+		return false
+	}
+	e.devErr = nil
+	e.resets.Add(1)
+	return true
 }
 
 func (e *Endpoint) deliver(d stack.NetworkDispatcher, b buffer.Buffer) {
@@ -177,6 +219,7 @@ func (e *Endpoint) Stats() Stats {
 		RxPackets: e.rxPackets.Load(), TxPackets: e.txPackets.Load(),
 		RxMalformed: e.rxMalformed.Load(), RxNoDispatcher: e.rxNoDispatcher.Load(),
 		TxDropRingFull: e.txDropFull.Load(), TxDropError: e.txDropErr.Load(),
+		DeviceErrors: e.devErrors.Load(), Resets: e.resets.Load(),
 	}
 }
 
@@ -195,7 +238,7 @@ func (e *Endpoint) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) 
 		err := e.dev.TransmitSlices(e.parts)
 		if errors.Is(err, virtio.ErrTxFull) {
 			if _, rerr := e.dev.Reclaim(); rerr != nil {
-				e.devErr = rerr
+				e.fail(rerr, time.Time{})
 			}
 			err = e.dev.TransmitSlices(e.parts)
 		}

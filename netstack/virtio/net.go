@@ -48,6 +48,7 @@ type NetStats struct {
 	BadUsedID          uint64 // used element naming a descriptor the device does not own
 	TxFull             uint64 // Transmit refused because every descriptor was in flight
 	Notifies           uint64
+	Resets             uint64
 }
 
 // Net is a virtio-net device driven by polling. It is not safe for
@@ -111,16 +112,16 @@ func (n *Net) init(opt NetOptions) error {
 		want = 64
 	}
 	var err error
-	if n.rx, err = n.setupQueue(rxQueue, want); err != nil {
+	if n.rx, err = n.setupQueue(n.rx, rxQueue, want); err != nil {
 		return err
 	}
-	if n.tx, err = n.setupQueue(txQueue, want); err != nil {
+	if n.tx, err = n.setupQueue(n.tx, txQueue, want); err != nil {
 		return err
 	}
 	// Finished transmits are reclaimed on the next write or poll; they need
 	// not wake the CPU (VIRTQ_AVAIL_F_NO_INTERRUPT). Received frames do.
 	le.PutUint16(n.tx.rings.Bytes()[n.tx.availAt:], availFlagNoInterrupt)
-	n.txFree = make([]uint16, 0, n.tx.size)
+	n.txFree = n.txFree[:0]
 	for i := int(n.tx.size) - 1; i >= 0; i-- {
 		n.txFree = append(n.txFree, uint16(i))
 	}
@@ -138,7 +139,10 @@ func (n *Net) init(opt NetOptions) error {
 	return nil
 }
 
-func (n *Net) setupQueue(index uint16, want int) (*queue, error) {
+// setupQueue programs queue index. A nil q is allocated at the wanted size
+// (capped by the device, rounded down to a power of two); an existing one,
+// after Reset, is cleared and reused, so reset never allocates.
+func (n *Net) setupQueue(q *queue, index uint16, want int) (*queue, error) {
 	r := n.regs
 	r.Write32(regQueueSel, uint32(index))
 	if r.Read32(regQueueReady) != 0 {
@@ -148,27 +152,62 @@ func (n *Net) setupQueue(index uint16, want int) (*queue, error) {
 	if max == 0 {
 		return nil, fmt.Errorf("queue %d not available", index)
 	}
-	if want > max {
-		want = max
-	}
-	if want > 1<<15 {
-		want = 1 << 15
-	}
-	size := 1
-	for size*2 <= want {
-		size *= 2
-	}
-	q, err := newQueue(n.p, index, uint16(size), BufferSize)
-	if err != nil {
-		return nil, err
+	if q == nil {
+		if want > max {
+			want = max
+		}
+		if want > 1<<15 {
+			want = 1 << 15
+		}
+		size := 1
+		for size*2 <= want {
+			size *= 2
+		}
+		var err error
+		if q, err = newQueue(n.p, index, uint16(size), BufferSize); err != nil {
+			return nil, err
+		}
+	} else {
+		if int(q.size) > max {
+			return nil, fmt.Errorf("queue %d: device now offers %d descriptors, driver has %d", index, max, q.size)
+		}
+		q.clear()
 	}
 	base := q.rings.Phys()
-	r.Write32(regQueueNum, uint32(size))
+	r.Write32(regQueueNum, uint32(q.size))
 	put64(r, regQueueDescLow, base)
 	put64(r, regQueueDriverLow, base+uint64(q.availAt))
 	put64(r, regQueueDeviceLow, base+uint64(q.usedAt))
 	r.Write32(regQueueReady, 1)
 	return q, nil
+}
+
+// Reset puts the device through a full reset and brings it up again with
+// the same queues and buffers, dropping whatever was in flight: the way
+// back from ErrDeviceBroken or DEVICE_NEEDS_RESET. TCP recovers the lost
+// frames by retransmission.
+func (n *Net) Reset() error {
+	n.broken = nil
+	n.stats.Resets++
+	if err := n.init(NetOptions{MAC: n.mac}); err != nil {
+		n.broken = fmt.Errorf("virtio-net: reset: %w", err)
+		n.regs.Write32(regStatus, n.regs.Read32(regStatus)|StatusFailed)
+		return n.broken
+	}
+	return nil
+}
+
+// CheckStatus reads the device status and marks the driver broken if the
+// device asks for a reset (DEVICE_NEEDS_RESET) or has failed. Call it when
+// the interrupt status shows a configuration change.
+func (n *Net) CheckStatus() error {
+	if n.broken != nil {
+		return n.broken
+	}
+	if s := n.regs.Read32(regStatus); s&(StatusDeviceNeedsReset|StatusFailed) != 0 || s&StatusDriverOK == 0 {
+		n.broken = fmt.Errorf("%w: device status %#x", ErrDeviceBroken, s)
+	}
+	return n.broken
 }
 
 func put64(r Region, low uint32, v uint64) {
@@ -346,5 +385,13 @@ func (n *Net) AckInterrupt() uint32 {
 	if s != 0 {
 		n.regs.Write32(regInterruptACK, s)
 	}
+	if s&interruptConfig != 0 {
+		n.CheckStatus()
+	}
 	return s
 }
+
+// interruptConfig is the configuration-change bit of the interrupt
+// status (section 4.2.2); bit 0, used buffer, needs no action since Poll
+// drains the rings anyway.
+const interruptConfig = 2

@@ -263,3 +263,63 @@ func TestInterrupts(t *testing.T) {
 		t.Fatalf("second AckInterrupt saw %#x", got)
 	}
 }
+
+func TestResetRecovers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		breakIt func(*virtiosim.Device, *virtio.Net)
+	}{
+		{"used index runs ahead", func(dev *virtiosim.Device, n *virtio.Net) {
+			putUint16(dev.Used(0)[2:], 200)
+			n.Receive(64, func([]byte) {})
+		}},
+		{"device needs reset", func(dev *virtiosim.Device, n *virtio.Net) {
+			dev.NeedsReset()
+			n.AckInterrupt()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := virtiosim.New(testMAC)
+			n := open(t, dev, virtio.NetOptions{QueueSize: 8})
+			dev.SetHoldTx(true)
+			n.Transmit(frame(0, 64)) // in flight across the reset: lost
+			n.Flush()
+			tc.breakIt(dev, n)
+			if !errors.Is(n.Err(), virtio.ErrDeviceBroken) {
+				t.Fatalf("Err = %v, want ErrDeviceBroken", n.Err())
+			}
+			dev.SetHoldTx(false)
+			dev.TakeTx()
+			if err := n.Reset(); err != nil {
+				t.Fatalf("Reset: %v", err)
+			}
+			if n.Err() != nil || n.TxFree() != 8 || n.Stats().Resets != 1 {
+				t.Fatalf("after reset: err %v, tx free %d, stats %+v", n.Err(), n.TxFree(), n.Stats())
+			}
+			for i := 0; i < 12; i++ { // wraps the reused rings
+				f := frame(i, 100)
+				if err := n.Transmit(f); err != nil {
+					t.Fatal(err)
+				}
+				n.Flush()
+				if got := dev.TakeTx(); len(got) != 1 || !bytes.Equal(got[0], f) {
+					t.Fatalf("frame %d after reset: wire saw %d", i, len(got))
+				}
+				n.Reclaim()
+				dev.Inject(f)
+				var rx int
+				n.Receive(8, func(b []byte) {
+					if bytes.Equal(b, f) {
+						rx++
+					}
+				})
+				if rx != 1 {
+					t.Fatalf("frame %d after reset: received %d", i, rx)
+				}
+			}
+			if _, _, err := dev.Stats(); err != nil {
+				t.Fatalf("device saw a protocol error: %v", err)
+			}
+		})
+	}
+}

@@ -70,6 +70,14 @@ func newQueue(p Platform, index uint16, size uint16, bufSize int) (*queue, error
 	}, nil
 }
 
+// clear forgets every posted descriptor and zeroes the rings, for reuse
+// after a device reset.
+func (q *queue) clear() {
+	clear(q.rings.Bytes())
+	clear(q.posted)
+	q.availIdx, q.lastUsed, q.nposted, q.pending = 0, 0, 0, false
+}
+
 func (q *queue) buf(id uint16) []byte {
 	off := int(id) * q.bufSize
 	return q.bufs.Bytes()[off : off+q.bufSize]

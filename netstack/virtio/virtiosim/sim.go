@@ -349,6 +349,16 @@ func (d *Device) pushUsed(q *queue, id uint16, n uint32) {
 	}
 }
 
+// NeedsReset plays a device that hit an internal error: it sets
+// DEVICE_NEEDS_RESET and raises a configuration-change interrupt.
+func (d *Device) NeedsReset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.status |= virtio.StatusDeviceNeedsReset
+	d.Interrupt |= 2
+	d.Interrupts++
+}
+
 // InterruptStatus returns the interrupt status register and how many
 // times the line was raised.
 func (d *Device) InterruptStatus() (status uint32, raised uint64) {
