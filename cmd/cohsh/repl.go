@@ -43,7 +43,7 @@ func newTerminal(in *os.File, out io.Writer) (*terminal, error) {
 	tm.t = term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{in, out}, "coh> ")
+	}{ctrlCClears{in}, out}, "coh> ")
 	tm.resize()
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
@@ -56,6 +56,20 @@ func newTerminal(in *os.File, out io.Writer) (*terminal, error) {
 	tm.t.History = tm.hist
 	tm.t.AutoCompleteCallback = tm.complete
 	return tm, nil
+}
+
+// ctrlCClears turns Ctrl-C into Ctrl-U, so it clears the line as in a
+// shell instead of ending the session (Ctrl-D on an empty line still does).
+type ctrlCClears struct{ r io.Reader }
+
+func (c ctrlCClears) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == 0x03 {
+			p[i] = 0x15
+		}
+	}
+	return n, err
 }
 
 func (tm *terminal) resize() {

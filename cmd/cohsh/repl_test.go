@@ -63,3 +63,11 @@ func TestCompleteVerbs(t *testing.T) {
 		t.Error("only Tab completes")
 	}
 }
+
+func TestCtrlCClears(t *testing.T) {
+	b := make([]byte, 8)
+	n, _ := ctrlCClears{strings.NewReader("ab\x03c")}.Read(b)
+	if string(b[:n]) != "ab\x15c" {
+		t.Errorf("got %q", b[:n])
+	}
+}
