@@ -25,6 +25,7 @@ func FuzzUsedRing(f *testing.F) {
 		}
 		_, txSize := n.QueueSizes()
 		buf := make([]byte, virtio.MaxFrame)
+		resets := 0
 		for len(prog) > 0 {
 			op := prog[0]
 			prog = prog[1:]
@@ -65,7 +66,14 @@ func FuzzUsedRing(f *testing.F) {
 				used[2] += a[1]
 			}
 			if _, err := n.Reclaim(); err != nil {
-				return // device declared broken: the driver stops, which is the point
+				// Device declared broken: the driver stops trusting it.
+				// Reset it and carry on, a few times, to fuzz recovery too.
+				if resets++; resets > 3 || n.Reset() != nil {
+					return
+				}
+				if n.TxFree() != txSize {
+					t.Fatalf("after reset the driver holds %d of %d tx descriptors", n.TxFree(), txSize)
+				}
 			}
 			if n.TxFree() > txSize {
 				t.Fatalf("tx free list holds %d of %d descriptors", n.TxFree(), txSize)
