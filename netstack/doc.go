@@ -8,15 +8,25 @@
 //     hardware only through Platform (MMIO windows, DMA memory, a barrier),
 //     which kernel-glue implements. virtio/virtiosim simulates the device
 //     over ordinary memory for hosted tests.
-//   - link: a stack.LinkEndpoint over the driver. Poll reclaims tx and
-//     delivers a bounded rx batch; WritePackets copies straight into the tx
-//     ring and drops (counting) when it is full, as a NIC does.
+//   - link: a stack.LinkEndpoint over the driver. Poll acknowledges the
+//     device interrupt, reclaims tx and delivers a bounded rx batch;
+//     WritePackets copies straight into the tx ring and drops (counting)
+//     when it is full, as a NIC does. A device that breaks the virtqueue
+//     protocol or asks for a reset is reset from Poll (then every
+//     link.ResetInterval until it works); TCP retransmits what was lost.
 //   - clock: a tcpip.Clock whose timers fire from Poll, not goroutines.
-//   - this package: Config and New, Stack.Poll for the pump, and
+//   - this package: Config and New, Stack.Poll for the pump (a pump.Task),
+//     and
 //     non-blocking Listener and Conn with the method shapes of
 //     services/netio (Accept returns nil, nil when nothing is pending; Read
 //     returns 0, nil when no data and io.EOF at the end; Write may be
 //     partial).
+//
+// Only rx completions interrupt (tx has VIRTQ_AVAIL_F_NO_INTERRUPT); an
+// idle platform that forwards the line (kernel-glue/virt does) wakes on
+// arriving frames, and Config.PollInterval is the fallback. Readers must
+// drain a Conn until Read returns (0, nil) on each poll: data that already
+// arrived raises no further event.
 //
 // # Goroutines inside gVisor
 //
