@@ -2,6 +2,7 @@ package p9srv
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -521,18 +522,6 @@ func errf(kind vfs.Kind, op, format string) error {
 	return &vfs.Error{Kind: kind, Op: op, Msg: format}
 }
 
-func itoa(v uint64) string {
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(buf[i:])
-}
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
 
 func joinPath(p []string) string { return "/" + strings.Join(p, "/") }

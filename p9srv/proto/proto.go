@@ -15,6 +15,7 @@ package proto
 
 import (
 	"encoding/binary"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/cohesix/cohesix/p9srv/vfs"
@@ -533,16 +534,4 @@ func ValidName(s string) (ok bool, why string) {
 	return true, ""
 }
 
-func itoa(v uint64) string {
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(buf[i:])
-}
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
