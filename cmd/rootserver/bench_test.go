@@ -63,7 +63,9 @@ func inProcess(b *testing.B) (consoleAddr, ninepAddr string) {
 	return ln.Addr(), ln9.Addr()
 }
 
-func BenchmarkConsolePingTCP(b *testing.B) {
+// benchConsole dials the in-process console and authenticates.
+func benchConsole(b *testing.B) *rawConsole {
+	b.Helper()
 	addr, _ := inProcess(b)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -72,6 +74,11 @@ func BenchmarkConsolePingTCP(b *testing.B) {
 	c := &rawConsole{t: b, conn: conn}
 	c.send("AUTH changeme")
 	c.expect("OK AUTH")
+	return c
+}
+
+func BenchmarkConsolePingTCP(b *testing.B) {
+	c := benchConsole(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.send("PING")
@@ -82,14 +89,7 @@ func BenchmarkConsolePingTCP(b *testing.B) {
 }
 
 func BenchmarkConsoleCatBootTCP(b *testing.B) {
-	addr, _ := inProcess(b)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := &rawConsole{t: b, conn: conn}
-	c.send("AUTH changeme")
-	c.expect("OK AUTH")
+	c := benchConsole(b)
 	c.send("ATTACH queen")
 	c.expect("OK ATTACH role=queen")
 	b.ResetTimer()
