@@ -235,24 +235,24 @@ func (s *Stack) Poll(now time.Time, budget time.Duration) time.Time {
 	s.polls++
 	s.clk.Advance(now)
 	rx := s.ep.Stats().RxPackets
-	next := s.ep.Poll(now, budget)
+	linkNext := s.ep.Poll(now, budget)
 	// See doc.go: TCP segments are processed on gVisor's processor
 	// goroutine, woken by this delivery or by a Conn call since the last
 	// poll. Yielding lets it run now rather than when the pump idles.
 	runtime.Gosched()
-	if s.ep.Stats().RxPackets != rx {
-		next = now
-	}
+	busy := s.ep.Stats().RxPackets != rx || (!linkNext.IsZero() && !linkNext.After(now))
 	if s.clk.Fire(clock.MaxFiresPerPoll) > 0 {
 		runtime.Gosched()
-		next = now
+		busy = true
 	}
-	if !next.IsZero() {
+	if busy {
 		return now
 	}
-	next = now.Add(s.interval)
-	if t := s.clk.Next(); !t.IsZero() && t.Before(next) {
-		next = t
+	next := now.Add(s.interval)
+	for _, t := range []time.Time{s.clk.Next(), linkNext} {
+		if !t.IsZero() && t.Before(next) {
+			next = t
+		}
 	}
 	if next.Before(now) {
 		next = now

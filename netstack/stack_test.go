@@ -458,3 +458,35 @@ func TestDeviceResetMidStream(t *testing.T) {
 	}
 	h.checkDevice()
 }
+
+// TestBrokenDeviceBacksOff: while a broken device refuses to come back,
+// Poll neither spins nor stops trying; once the device cooperates the
+// next attempt (a second later) brings the link back.
+func TestBrokenDeviceBacksOff(t *testing.T) {
+	h := newHarness(t, netstack.DefaultConfig(), false)
+	var frames int
+	h.raw = func([]byte) { frames++ }
+	h.step()
+	used := h.dev.Used(0)
+	used[2] += 100
+	h.dev.QueueMax = 0 // resets fail: no queues
+	now := h.now
+	for i := 0; i < 50; i++ {
+		now = now.Add(time.Millisecond)
+		if next := h.st.Poll(now, time.Millisecond); !next.After(now) {
+			t.Fatalf("poll %d with a dead device asked to run again at once", i)
+		}
+	}
+	if st := h.st.Stats(); st.Link.DeviceErrors != 1 || st.Link.Resets != 0 || h.st.Err() == nil {
+		t.Fatalf("stats %+v, err %v", st, h.st.Err())
+	}
+	h.dev.QueueMax = 256
+	h.now = now
+	h.until("reset", 3000, func() bool { return h.st.Stats().Link.Resets == 1 })
+	if h.st.Err() != nil {
+		t.Fatalf("Err after reset: %v", h.st.Err())
+	}
+	h.dev.Inject(arpFrame(header.ARPRequest, peerMAC, peerAddr, guestAddr, ""))
+	h.until("ARP reply after reset", 100, func() bool { return frames > 0 })
+	h.checkDevice()
+}
