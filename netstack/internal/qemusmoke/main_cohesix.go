@@ -3,7 +3,8 @@
 // Command qemusmoke checks the netstack against QEMU's real virtio-net on
 // bare virt: it brings the stack up at 10.0.2.15/24, listens on 31337 and
 // echoes each line it reads; "sink N" makes it read N more bytes and answer
-// "got N"; the line "quit" powers the machine off.
+// "got"; "source N" makes it send N bytes; the line "quit" powers the
+// machine off.
 // run.sh boots it with the port forwarded and talks to it from the host.
 // It builds only for GOOS=cohesix.
 package main
@@ -57,7 +58,9 @@ func main() {
 
 	var conns []*netstack.Conn
 	var lines [][]byte
-	var sink []int // bytes still to swallow per connection
+	var sink []int   // bytes still to swallow per connection
+	var source []int // bytes still to send per connection
+	out := bytes.Repeat([]byte("z"), 64<<10)
 	buf := make([]byte, 64<<10)
 	for {
 		now := clock.Now()
@@ -69,10 +72,22 @@ func main() {
 			conns = append(conns, c)
 			lines = append(lines, nil)
 			sink = append(sink, 0)
+			source = append(source, 0)
 		}
 		for i, c := range conns {
 			if c == nil {
 				continue
+			}
+			for k := 0; source[i] > 0 && k < 16; k++ {
+				chunk := out
+				if source[i] < len(chunk) {
+					chunk = chunk[:source[i]]
+				}
+				w, err := c.Write(chunk)
+				if err != nil || w == 0 {
+					break
+				}
+				source[i] -= w
 			}
 			// Drain what is readable: nothing will wake the loop for data
 			// that already arrived.
@@ -115,6 +130,10 @@ func main() {
 						c.Write([]byte("got\n"))
 					}
 					break
+				}
+				if _, err := fmt.Sscanf(string(line), "source %d", &want); err == nil && want > 0 {
+					source[i] = want
+					continue
 				}
 				if string(bytes.TrimSpace(line)) == "quit" {
 					c.Write([]byte("bye\n"))

@@ -3,7 +3,7 @@
 # virt with the guest's port 31337 forwarded to 127.0.0.1:$TCP_PORT, and
 # talk to it from the host: two echoed lines over TCP through QEMU's real
 # virtio-net (modern virtio-mmio) and user networking, 4 MiB streamed
-# into the guest for a throughput figure, then "quit".
+# each way for throughput figures, then "quit".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 go=${COHESIX_GO:-$root/out/toolchain/bin/go}
@@ -42,6 +42,17 @@ while not got.endswith(b"got\n"):
     got += s.recv(4096)
 dt = time.time() - t
 print("host to guest: %d bytes in %.2f s = %.2f MB/s" % (n, dt, n / dt / 1e6))
+got = b""
+t = time.time()
+s.sendall(b"source %d\n" % n)
+while len(got) < n:
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("connection closed during source")
+    got += chunk
+dt = time.time() - t
+assert got == b"z" * n, "source data corrupt"
+print("guest to host: %d bytes in %.2f s = %.2f MB/s" % (n, dt, n / dt / 1e6))
 s.sendall(b"quit\n")
 rest = b""
 while True:
