@@ -10,6 +10,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/cohesix/cohesix/images/rootfs"
@@ -60,7 +61,10 @@ func run() error {
 		sys.console.AddListener(netListener{ln})
 		fmt.Printf("[cohesix:root-task] net: %s mac %s, console on tcp %s\n", ns.Address(), ns.MAC(), ln.Addr())
 	}
-	fmt.Printf("[cohesix:root-task] serial console on PL011; console ready %v after power on\n", virt.Uptime())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("[cohesix:root-task] serial console on PL011; console ready %v after power on; heap in use %d KiB\n",
+		virt.Uptime().Round(time.Microsecond), ms.HeapInuse>>10)
 	sys.pump.Run(func() bool { return false })
 	return nil
 }

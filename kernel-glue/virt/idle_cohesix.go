@@ -16,6 +16,9 @@ const (
 	gicdIPRIORITYR = GICDistBase + 0x400
 	giccCTLR       = GICCPUBase + 0x000
 	giccPMR        = GICCPUBase + 0x004
+	giccIAR        = GICCPUBase + 0x00c
+	giccEOIR       = GICCPUBase + 0x010
+	spurious       = 1020
 )
 
 var (
@@ -66,8 +69,25 @@ func hookIdle(until int64) {
 	}
 	waitForInterrupt()
 	disarmTimer()
+	ackInterrupts()
 	idleWakeups++
 }
 
 // IdleWakeups counts returns from WFI, for /proc counters.
 func IdleWakeups() uint64 { return idleWakeups }
+
+// ackInterrupts acknowledges and completes every interrupt the GIC holds
+// pending. The handlers are the pump's tasks, which poll their devices on
+// every wake-up; the GIC only has to forget the event so the next one
+// raises the line again (QEMU's GICv2 latches pending state until IAR).
+//
+//go:nosplit
+func ackInterrupts() {
+	for i := 0; i < 8; i++ {
+		iar := mmioRead32(giccIAR)
+		if iar&0x3ff >= spurious {
+			return
+		}
+		mmioWrite32(giccEOIR, iar)
+	}
+}

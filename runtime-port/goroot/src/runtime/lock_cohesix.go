@@ -113,6 +113,13 @@ func notetsleepg(n *note, ns int64) bool {
 // goroutine parked in cohesixWaitEvent is resumed because the wake-up may
 // have been a device event. The only M never parks.
 func beforeIdle(now, pollUntil int64) (*g, bool) {
+	// Goroutines that ran after the waiter parked may have produced work
+	// for it (a network stack's goroutine delivering data to a socket the
+	// event loop polls). Let the waiter look before sleeping.
+	if w := eventWaiter.ptr(); w != nil && getg().m.p.ptr().schedtick != eventTick {
+		eventWaiter = 0
+		return w, false
+	}
 	until := pollUntil
 	if eventWaiter != 0 && eventDeadline > 0 && (until == 0 || eventDeadline < until) {
 		until = eventDeadline
@@ -138,11 +145,13 @@ func checkTimeouts() {
 var (
 	eventWaiter   guintptr
 	eventDeadline int64
+	eventTick     uint32 // P's schedtick when the waiter parked
 	idleCount     uint64
 )
 
 // cohesixWaitEvent parks the calling goroutine until the machine has been
-// idle and woken up (by a device interrupt or a timer), or until deadline
+// idle and woken up (by a device interrupt or a timer), until another
+// goroutine has run and the scheduler is about to idle, or until deadline
 // (nanotime; <= 0 means none) has passed. It is how an event loop sleeps:
 // other goroutines keep running meanwhile. Only one goroutine may wait.
 //
@@ -156,6 +165,7 @@ func cohesixWaitEvent(deadline int64) {
 	}
 	eventWaiter.set(getg())
 	eventDeadline = deadline
+	eventTick = getg().m.p.ptr().schedtick
 	gopark(nil, nil, waitReasonSleep, traceBlockSleep, 1)
 }
 
