@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,6 +253,13 @@ func TestConsoleLockAndEnv(t *testing.T) {
 
 // serveConsole answers AUTH, ATTACH, PING and quit like a healthy console.
 func serveConsole(t *testing.T) int {
+	port, _ := serveConsoleCounting(t)
+	return port
+}
+
+// serveConsoleCounting is serveConsole that also counts the PINGs received.
+func serveConsoleCounting(t *testing.T) (int, *atomic.Int64) {
+	pings := new(atomic.Int64)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +295,9 @@ func serveConsole(t *testing.T) int {
 						case strings.HasPrefix(line, "ATTACH "):
 							reply = "OK ATTACH role=queen"
 						case line == "PING":
-							reply = "OK PING reply=pong"
+							pings.Add(1)
+							c.Write(wire.Frame("OK PING reply=pong"))
+							reply = "PONG"
 						case strings.HasPrefix(line, "TAIL "):
 							c.Write(wire.Frame("OK TAIL path=" + line[len("TAIL "):]))
 							reply = "END"
@@ -302,7 +312,7 @@ func serveConsole(t *testing.T) int {
 			}(c)
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr).Port, pings
 }
 
 // The lock is held for the whole session, even across garbage collections.
@@ -409,5 +419,30 @@ func TestGoldenTranscripts(t *testing.T) {
 				t.Fatalf("lengths differ: %d vs %d lines", len(gl), len(wl))
 			}
 		})
+	}
+}
+
+// An idle attached REPL sends a keepalive PING every heartbeat interval;
+// a detached one sends none.
+func TestREPLKeepalive(t *testing.T) {
+	for _, attach := range []bool{true, false} {
+		port, pings := serveConsoleCounting(t)
+		args := []string{"--tcp-port", strconv.Itoa(port), "--heartbeat-interval-ms", "100"}
+		if attach {
+			args = append(args, "--role", "queen")
+		}
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir(), "HOME="+t.TempDir())
+		stdin, _ := cmd.StdinPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		stdin.Close()
+		cmd.Wait()
+		n := pings.Load()
+		if attach && (n < 1 || n > 4) || !attach && n != 0 {
+			t.Errorf("attached=%v: %d keepalive PINGs in 2.5 s at a 100 ms heartbeat (checked each second)", attach, n)
+		}
 	}
 }
