@@ -53,6 +53,8 @@ var brd struct {
 	cntBase, cntHz  uint64
 	rtcBootSec      int64
 	heapLimit       uintptr
+	rngProbed       bool
+	rng             virtioRNG[MMIO]
 	dmaNext, dmaSum uint64
 
 	line [192]byte
@@ -259,13 +261,47 @@ func hookWalltime() (sec int64, nsec int32) {
 	return brd.rtcBootSec + ns/1e9, int32(ns % 1e9)
 }
 
-// hookRandom has no entropy to give: seL4 passes the elfloader's build-time
-// DTB, so an rng-seed there is the same on every boot, and QEMU's virt
-// machine has no RNG without a virtio-rng device. 0 tells the runtime so.
+// hookRandom reads a virtio-rng device (virtiorng.go): seL4 passes the
+// elfloader's build-time DTB, so an rng-seed there repeats on every boot,
+// and there is no other entropy. Without the device it returns 0, which the
+// runtime and crypto/rand report as "no entropy source".
 //
 //go:linkname hookRandom runtime.cohesixRandom
 //go:nosplit
-func hookRandom(p *byte, n int32) int32 { return 0 }
+func hookRandom(p *byte, n int32) int32 {
+	if !brd.rngProbed {
+		brd.rngProbed = true
+		probeRNG()
+	}
+	if n <= 0 {
+		return 0
+	}
+	return int32(brd.rng.read(unsafe.Slice(p, n), dsb, sysYield))
+}
+
+// probeRNG looks for a modern virtio entropy device on the 32 transports.
+func probeRNG() {
+	for i := range VirtioSlots {
+		pa := uint64(VirtioBase + i*VirtioStride)
+		va, err := mapDevicePage(pa)
+		if err != nil {
+			return
+		}
+		m := MMIO{base: uintptr(va), size: VirtioStride}
+		if !isEntropy(m) {
+			continue
+		}
+		d, err := AllocDMA(PageSize)
+		if err != nil {
+			return
+		}
+		if brd.rng.init(m, d.b[:PageSize:PageSize], d.pa) == nil {
+			logString("cohesix sel4: entropy from virtio-rng")
+		}
+		return
+	}
+	logString("cohesix sel4: no virtio-rng device: no entropy (add -device virtio-rng-device)")
+}
 
 // hookIdle yields: without an exported timer there is no interrupt to wait
 // for, so idling is polling at the root task's priority.

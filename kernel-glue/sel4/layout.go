@@ -5,7 +5,7 @@ package sel4
 // after it (§7.1); everything the root task maps itself goes far above, in
 // windows that cannot meet the image or each other.
 const (
-	HeapVA   = 0x10_0000_0000 // the runtime heap window (sbrk), 2 MiB frames
+	HeapVA   = 0x4000_0000    // the runtime heap window (sbrk), 2 MiB frames; below 4 GiB (the cohesix runtime has heapAddrBits = 32)
 	DeviceVA = 0x20_0000_0000 // device pages, in mapping order
 	DMAVA    = 0x30_0000_0000 // DMA regions, in allocation order
 
