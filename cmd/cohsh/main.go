@@ -75,7 +75,7 @@ func execute(o *options, stdin *os.File, stdout, stderr io.Writer) error {
 	}
 	host, port, token, _ := o.endpoint()
 	con := cohclient.NewConsole(host, port, token)
-	con.Pol = pol
+	con.Policy = pol
 	con.Log = stderr
 	if v := os.Getenv("COHSH_TCP_DEBUG"); o.verbose || o.tcpDebug || v != "" && v != "0" {
 		con.Debug = true

@@ -45,7 +45,7 @@ func BenchmarkMockPing(b *testing.B) {
 	defer m.Close()
 	con := NewConsole("mock", 0, "changeme")
 	con.Dial, con.Log = m.Dial, io.Discard
-	con.Pol.Timeout = 2 * time.Second
+	con.Policy.Timeout = 2 * time.Second
 	defer con.Close()
 	if _, err := con.Attach(vfs.RoleQueen, ""); err != nil {
 		b.Fatal(err)

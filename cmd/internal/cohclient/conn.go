@@ -82,11 +82,11 @@ const (
 // verbs, and the reference client's retry and reconnect rules (§1.6, §1.9).
 // It connects lazily, on the first command. It is not safe for concurrent use.
 type Console struct {
-	Host  string
-	Port  int
-	Token string
-	Pol   Policy
-	Dial  Dialer
+	Host   string
+	Port   int
+	Token  string
+	Policy Policy
+	Dial   Dialer
 	// Log receives the "[cohsh][tcp] ..." connection diagnostics (stderr).
 	Log io.Writer
 	// Lock, if set, is called once before the first connect (§1.8).
@@ -117,7 +117,7 @@ type attachCache struct {
 
 // NewConsole returns a console client for host:port over TCP with the default policy.
 func NewConsole(host string, port int, token string) *Console {
-	return &Console{Host: host, Port: port, Token: token, Pol: DefaultPolicy(), Dial: TCPDialer(host, port), Log: os.Stderr}
+	return &Console{Host: host, Port: port, Token: token, Policy: DefaultPolicy(), Dial: TCPDialer(host, port), Log: os.Stderr}
 }
 
 func (c *Console) logf(format string, args ...any) {
@@ -173,9 +173,9 @@ func (c *Console) reset() {
 }
 
 func (c *Console) connect() error {
-	delay := c.Pol.Backoff
+	delay := c.Policy.Backoff
 	for attempt := 0; ; {
-		s, err := c.Dial(c.Pol.Timeout)
+		s, err := c.Dial(c.Policy.Timeout)
 		if err == nil {
 			c.conn = s
 			c.rx = c.rx[:0]
@@ -185,14 +185,14 @@ func (c *Console) connect() error {
 			c.logf("[cohsh][tcp] connected to %s:%d (connects=%d)", c.Host, c.Port, c.connects)
 			return nil
 		}
-		if attempt >= c.Pol.MaxAttempts {
+		if attempt >= c.Policy.MaxAttempts {
 			return err
 		}
 		c.logf("[cohsh][tcp] connection lost: %v", err)
 		attempt++
 		c.logReconnect(attempt, delay)
 		c.sleep(delay)
-		delay = c.Pol.nextDelay(delay)
+		delay = c.Policy.nextDelay(delay)
 	}
 }
 
@@ -212,7 +212,7 @@ func (c *Console) writeLine(line string) error {
 		}
 		c.logf("[cohsh][tcp] send frame len=%d: %s", wire.HeaderLen+len(line), shown)
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(c.Pol.Timeout))
+	c.conn.SetWriteDeadline(time.Now().Add(c.Policy.Timeout))
 	_, err := c.conn.Write(wire.Frame(line))
 	return err
 }
@@ -223,7 +223,7 @@ func (c *Console) readLine() (string, readStatus, error) {
 		return "", readClosed, nil
 	}
 	var buf [512]byte
-	deadline := time.Now().Add(c.Pol.Timeout)
+	deadline := time.Now().Add(c.Policy.Timeout)
 	for {
 		payload, n, declared, ok, err := wire.Next(c.rx)
 		if err != nil {
@@ -287,7 +287,7 @@ func (c *Console) performAuth() error {
 			}
 		case readTimeout:
 			timeouts++
-			if timeouts > c.Pol.MaxAttempts {
+			if timeouts > c.Policy.MaxAttempts {
 				return errors.New("authentication timed out waiting for server response")
 			}
 		case readClosed:
@@ -312,7 +312,7 @@ func (c *Console) ensureAuthenticated() error {
 		}
 	}
 	c.locked = true
-	delay := c.Pol.Backoff
+	delay := c.Policy.Backoff
 	for attempt := 0; ; {
 		if err := c.connect(); err != nil {
 			return err
@@ -325,17 +325,17 @@ func (c *Console) ensureAuthenticated() error {
 		c.reset()
 		attempt++
 		var rej *authRejected
-		if errors.As(err, &rej) || attempt > c.Pol.MaxAttempts {
+		if errors.As(err, &rej) || attempt > c.Policy.MaxAttempts {
 			return fmt.Errorf("authentication failed: %w", err)
 		}
 		c.logReconnect(attempt, delay)
 		c.sleep(delay)
-		delay = c.Pol.nextDelay(delay)
+		delay = c.Policy.nextDelay(delay)
 	}
 }
 
 func (c *Console) sendWithRetry(line string, attached bool) error {
-	delay := c.Pol.Backoff
+	delay := c.Policy.Backoff
 	for attempt := 0; ; {
 		var err error
 		if attached && c.cache != nil && !c.attached {
@@ -352,12 +352,12 @@ func (c *Console) sendWithRetry(line string, attached bool) error {
 		c.logf("[cohsh][tcp] connection lost: %v", err)
 		c.reset()
 		attempt++
-		if attempt > c.Pol.MaxAttempts {
+		if attempt > c.Policy.MaxAttempts {
 			return fmt.Errorf("failed to send command after retries: %w", err)
 		}
 		c.logReconnect(attempt, delay)
 		c.sleep(delay)
-		delay = c.Pol.nextDelay(delay)
+		delay = c.Policy.nextDelay(delay)
 	}
 }
 
@@ -396,7 +396,7 @@ func (c *Console) nextLine(deadline time.Time, heartbeat bool) (string, bool, er
 				continue
 			}
 			if heartbeat {
-				if time.Since(c.lastActivity) >= c.Pol.Heartbeat {
+				if time.Since(c.lastActivity) >= c.Policy.Heartbeat {
 					l, ok, err := c.heartbeat()
 					if err != nil || !ok || l != "" {
 						return l, ok, err
@@ -405,7 +405,7 @@ func (c *Console) nextLine(deadline time.Time, heartbeat bool) (string, bool, er
 				continue
 			}
 			timeouts++
-			if timeouts > c.Pol.MaxAttempts {
+			if timeouts > c.Policy.MaxAttempts {
 				return "", false, nil
 			}
 		}
@@ -431,7 +431,7 @@ func (c *Console) heartbeat() (string, bool, error) {
 			return line, true, nil
 		case readTimeout:
 			timeouts++
-			if timeouts > c.Pol.MaxAttempts {
+			if timeouts > c.Policy.MaxAttempts {
 				return "", false, nil
 			}
 		default:
@@ -453,7 +453,7 @@ func (c *Console) recoverSession() error {
 	c.reset()
 	c.logf("[cohsh][tcp] connection lost: connection closed by peer")
 	line := attachLine(c.cache.role, c.cache.ticket)
-	delay := c.Pol.Backoff
+	delay := c.Policy.Backoff
 	for attempt := 0; ; {
 		if err := c.sendWithRetry(line, false); err != nil {
 			return err
@@ -471,13 +471,13 @@ func (c *Console) recoverSession() error {
 			return fmt.Errorf("re-attach failed: %s", resp)
 		}
 		attempt++
-		if attempt > c.Pol.MaxAttempts {
+		if attempt > c.Policy.MaxAttempts {
 			return errors.New("unable to re-establish TCP session")
 		}
 		c.reset()
 		c.logReconnect(attempt, delay)
 		c.sleep(delay)
-		delay = c.Pol.nextDelay(delay)
+		delay = c.Policy.nextDelay(delay)
 	}
 }
 
@@ -489,7 +489,7 @@ func (c *Console) Attach(role vfs.Role, ticket string) (uint64, error) {
 		return 0, err
 	}
 	line := attachLine(role, t)
-	delay := c.Pol.Backoff
+	delay := c.Policy.Backoff
 	for attempts := 0; ; {
 		if err := c.sendWithRetry(line, false); err != nil {
 			return 0, err
@@ -501,14 +501,14 @@ func (c *Console) Attach(role vfs.Role, ticket string) (uint64, error) {
 			}
 			if !ok {
 				attempts++
-				if attempts > c.Pol.MaxAttempts {
+				if attempts > c.Policy.MaxAttempts {
 					return 0, errors.New("unable to receive attach acknowledgement")
 				}
 				c.logf("[cohsh][tcp] connection lost: connection closed before attach acknowledgement")
 				c.reset()
 				c.logReconnect(attempts, delay)
 				c.sleep(delay)
-				delay = c.Pol.nextDelay(delay)
+				delay = c.Policy.nextDelay(delay)
 				break
 			}
 			a, isAck := wire.ParseAck(resp)
@@ -540,7 +540,7 @@ func (c *Console) Attach(role vfs.Role, ticket string) (uint64, error) {
 
 // Ping sends PING and returns "pong" on OK PING, "err" on ERR PING.
 func (c *Console) Ping() (string, error) {
-	deadline := time.Now().Add(c.Pol.streamWait())
+	deadline := time.Now().Add(c.Policy.streamWait())
 	for attempts := 0; ; {
 		if err := c.sendWithRetry("PING", false); err != nil {
 			return "", err
@@ -549,7 +549,7 @@ func (c *Console) Ping() (string, error) {
 			resp, ok, err := c.nextLine(deadline, false)
 			if err != nil || !ok {
 				attempts++
-				if attempts > c.Pol.MaxAttempts {
+				if attempts > c.Policy.MaxAttempts {
 					if err != nil {
 						return "", fmt.Errorf("ping timed out: %w", err)
 					}
@@ -585,13 +585,13 @@ func (c *Console) Stream(verb, path string) ([]string, error) {
 		}
 		lines = lines[:0]
 		for {
-			resp, ok, err := c.nextLine(time.Now().Add(c.Pol.streamWait()), false)
+			resp, ok, err := c.nextLine(time.Now().Add(c.Policy.streamWait()), false)
 			if err != nil {
 				return nil, fmt.Errorf("timeout waiting for %s response on %s: %w", verb, path, err)
 			}
 			if !ok {
 				attempts++
-				if attempts > c.Pol.MaxAttempts {
+				if attempts > c.Policy.MaxAttempts {
 					return nil, fmt.Errorf("connection dropped repeatedly while running %s %s", verb, path)
 				}
 				if err := c.recoverSession(); err != nil {
@@ -671,7 +671,7 @@ func (c *Console) EchoBatch(path string, payloads []string) (int, error) {
 			}
 			if !ok {
 				attempts++
-				if attempts > c.Pol.MaxAttempts {
+				if attempts > c.Policy.MaxAttempts {
 					return acked, fmt.Errorf("connection dropped repeatedly while writing to %s", path)
 				}
 				if err := c.recoverSession(); err != nil {
@@ -729,7 +729,7 @@ func (c *Console) Quit() error {
 			}
 		case readTimeout:
 			timeouts++
-			if timeouts > c.Pol.MaxAttempts {
+			if timeouts > c.Policy.MaxAttempts {
 				return nil
 			}
 		default:

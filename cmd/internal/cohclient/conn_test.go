@@ -126,7 +126,7 @@ func (s *fakeServer) console(t *testing.T) (*Console, *bytes.Buffer) {
 	logs := &bytes.Buffer{}
 	con.Log = logs
 	con.Sleep = func(time.Duration) {}
-	con.Pol.Timeout = 200 * time.Millisecond
+	con.Policy.Timeout = 200 * time.Millisecond
 	t.Cleanup(con.Close)
 	return con, logs
 }
@@ -188,8 +188,8 @@ func TestConsoleAuthFailures(t *testing.T) {
 		if err == nil || err.Error() != "authentication failed: connection closed during authentication" {
 			t.Fatalf("err = %v", err)
 		}
-		if srv.conns != con.Pol.MaxAttempts+1 {
-			t.Errorf("%d connections, want %d", srv.conns, con.Pol.MaxAttempts+1)
+		if srv.conns != con.Policy.MaxAttempts+1 {
+			t.Errorf("%d connections, want %d", srv.conns, con.Policy.MaxAttempts+1)
 		}
 	})
 	t.Run("connect refused is retried", func(t *testing.T) {
@@ -339,7 +339,7 @@ func TestShellTelemetryPush(t *testing.T) {
 func TestKeepalive(t *testing.T) {
 	srv := newFakeServer(t, func(_ int, l string) ([]string, bool) { return standard(l), false })
 	con, _ := srv.console(t)
-	con.Pol.Heartbeat = 30 * time.Millisecond
+	con.Policy.Heartbeat = 30 * time.Millisecond
 	sh := NewShell(con, &bytes.Buffer{})
 	sh.Keepalive() // detached: nothing to keep alive
 	if err := sh.Attach(vfs.RoleQueen, ""); err != nil {
@@ -370,8 +370,8 @@ func TestHeartbeatWhileWaiting(t *testing.T) {
 		return standard(l), false
 	})
 	con, _ := srv.console(t)
-	con.Pol.Timeout = 20 * time.Millisecond
-	con.Pol.Heartbeat = 30 * time.Millisecond
+	con.Policy.Timeout = 20 * time.Millisecond
+	con.Policy.Heartbeat = 30 * time.Millisecond
 	con.Attach(vfs.RoleQueen, "")
 	if err := con.Echo("/x", "y\n"); err != nil {
 		t.Fatalf("Echo: %v", err)
@@ -418,7 +418,7 @@ func FuzzConsoleReplies(f *testing.F) {
 		con := NewConsole("fuzz", 0, "changeme")
 		con.Log = nil
 		con.Sleep = func(time.Duration) {}
-		con.Pol.MaxAttempts = 0
+		con.Policy.MaxAttempts = 0
 		dials := 0
 		con.Dial = func(time.Duration) (Stream, error) {
 			dials++

@@ -21,7 +21,7 @@ func mockPair(t *testing.T) (*Console, *NineP) {
 	t.Cleanup(m.Close)
 	con := NewConsole("mock", 0, "changeme")
 	con.Dial, con.Log = m.Dial, io.Discard
-	con.Pol.Timeout = 2 * time.Second
+	con.Policy.Timeout = 2 * time.Second
 	t.Cleanup(con.Close)
 	if _, err := con.Attach(vfs.RoleQueen, ""); err != nil {
 		t.Fatal(err)

@@ -104,7 +104,7 @@ func (s *Shell) printAcks() {
 // Keepalive sends a silent PING when attached and idle for the heartbeat
 // interval (the interactive shell calls it while waiting for input).
 func (s *Shell) Keepalive() {
-	if s.session == nil || s.Con.IdleFor() < s.Con.Pol.Heartbeat {
+	if s.session == nil || s.Con.IdleFor() < s.Con.Policy.Heartbeat {
 		return
 	}
 	s.Con.Ping()
@@ -421,7 +421,7 @@ func (s *Shell) tcpDiag(args []string) error {
 		port = int(p)
 	}
 	s.WriteLine(fmt.Sprintf("tcp-diag: connecting to %s:%d", host, port))
-	c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), s.Con.Pol.Timeout)
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), s.Con.Policy.Timeout)
 	if err != nil {
 		s.WriteLine("tcp-diag: connect failed: " + err.Error())
 		return fmt.Errorf("tcp-diag failed: %v", err)

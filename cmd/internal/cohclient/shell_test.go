@@ -24,7 +24,7 @@ func newMockShell(t *testing.T) (*Shell, *bytes.Buffer) {
 	con := NewConsole("mock", 0, "changeme")
 	con.Dial = m.Dial
 	con.Log = io.Discard
-	con.Pol.Timeout = 2 * time.Second
+	con.Policy.Timeout = 2 * time.Second
 	out := &bytes.Buffer{}
 	sh := NewShell(con, out)
 	sh.Sleep = func(time.Duration) {}
