@@ -19,7 +19,11 @@ mode=${1:?usage: run.sh ours|reference}
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"; [ -n "${srv:-}" ] && kill "$srv" 2>/dev/null || true' EXIT
 go build -o "$bin" ./cmd/rootserver ./cmd/cohsh
-scripts=(scripts/cohsh/*.coh ${EXTRA_SCRIPTS:-})
+scripts=("$PWD"/scripts/cohsh/*.coh ${EXTRA_SCRIPTS:-})
+# Clients run in an empty directory: each side's cohsh looks for its own
+# manifest-derived policy under out/ and refuses the other side's.
+work=$bin/work
+mkdir -p "$work"
 pass=0 fail=0
 
 start_ours() {
@@ -42,7 +46,7 @@ for s in "${scripts[@]}"; do
 		: "${REF_COHSH:?set REF_COHSH to the reference cohsh (or a wrapper running it)}"
 		start_ours
 		port=${addr##*:}
-		if TMPDIR=$bin "$REF_COHSH" --transport tcp --tcp-host 127.0.0.1 --tcp-port "$port" --script "$s" >"$bin/out" 2>&1; then
+		if (cd "$work" && TMPDIR=$bin "$REF_COHSH" --transport tcp --tcp-host 127.0.0.1 --tcp-port "$port" --script "$s" >"$bin/out" 2>&1); then
 			pass=$((pass + 1)); echo "PASS $s"
 		else
 			fail=$((fail + 1)); echo "FAIL $s"; tail -15 "$bin/out" | sed 's/^/    /'
@@ -51,7 +55,7 @@ for s in "${scripts[@]}"; do
 		;;
 	reference)
 		: "${REF_SERVER:?set REF_SERVER to host:port of a reference console}"
-		if TMPDIR=$bin "$bin/cohsh" --transport tcp --tcp-host "${REF_SERVER%:*}" --tcp-port "${REF_SERVER##*:}" --script "$s" >"$bin/out" 2>&1; then
+		if (cd "$work" && TMPDIR=$bin "$bin/cohsh" --transport tcp --tcp-host "${REF_SERVER%:*}" --tcp-port "${REF_SERVER##*:}" --script "$s" >"$bin/out" 2>&1); then
 			pass=$((pass + 1)); echo "PASS $s"
 		else
 			fail=$((fail + 1)); echo "FAIL $s"; tail -15 "$bin/out" | sed 's/^/    /'
