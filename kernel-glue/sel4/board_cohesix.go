@@ -123,7 +123,7 @@ func boot() {
 		if brd.rtcRegs == 0 {
 			fatal("sel4: no EL0 counter and no PL031 RTC: no clock")
 		}
-		brd.rtc.Init(rtcSeconds, 1<<16)
+		brd.rtc.Init(rtcSeconds, rtcInitialRate)
 	}
 	brd.clockReady = true
 	logString(brd.clock.BootLine())
@@ -487,3 +487,10 @@ func CacheInvalidate(d DMA) error {
 }
 
 func dmaVA(d DMA) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(d.b)))) }
+
+// rtcInitialRate is the read rate the degraded clock assumes until two RTC
+// edges have calibrated it. It is deliberately low: an underestimate makes
+// time run ahead to the next second boundary and wait there (deadlines
+// fire early, by less than a second), an overestimate would make it crawl
+// (throttles and timeouts late).
+const rtcInitialRate = 1000

@@ -122,7 +122,7 @@ func (c *RTCClock) Now() int64 {
 			if c.rate == 0 {
 				c.rate = r
 			} else {
-				c.rate = (3*c.rate + r) / 4 // smooth load changes
+				c.rate = (c.rate + r) / 2 // follow load changes within a few seconds
 			}
 		}
 		c.edgesSeen++
