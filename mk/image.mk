@@ -13,7 +13,7 @@ CPIO_MAX     ?= 4194304
 IMAGE_LDFLAGS := -T 0x40201000 -s -w
 IMAGE_ENV    := GOOS=cohesix GOARCH=arm64 GOTOOLCHAIN=local GOFLAGS=-mod=readonly
 
-.PHONY: toolchain image qemu qemu-test qemu-smoke
+.PHONY: toolchain image qemu qemu-test qemu-smoke bench-boot
 
 ## toolchain: build the patched GOOS=cohesix Go under $(OUT)/toolchain (cached by input hash).
 toolchain:
@@ -29,6 +29,20 @@ image: toolchain
 ## qemu: boot the image; serial console on this terminal, TCP console on 127.0.0.1:$(TCP_PORT).
 qemu: image
 	TCP_PORT=$(TCP_PORT) ./images/virt/qemu.sh $(IMAGE_ELF)
+
+QEMU_TEST_SCRIPTS ?= scripts/cohsh/boot_v0.coh images/rootfs/proc/tests/selftest_quick.coh \
+	images/rootfs/proc/tests/selftest_full.coh
+
+## qemu-test: boot the image under TCG, wait for the TCP console, run the boot and
+## selftest scripts with cohsh, power off. The serial log is $(IMAGE_DIR)/qemu-test.log.
+qemu-test: image
+	$(GO) build -o $(IMAGE_DIR)/cohsh ./cmd/cohsh
+	TCP_PORT=$(TCP_PORT) QEMU_LOG=$(IMAGE_DIR)/qemu-test.log \
+	  ./images/virt/qemu-test.sh $(IMAGE_ELF) $(IMAGE_DIR)/cohsh $(QEMU_TEST_SCRIPTS)
+
+## bench-boot: the boot, latency, throughput, idle and size figures of the image.
+bench-boot: image
+	$(GO) run ./bench/boot -elf $(IMAGE_ELF) -cpio $(IMAGE_CPIO) -toolchain $(TOOLCHAIN) -json $(IMAGE_DIR)/bench-boot.json
 
 ## qemu-smoke: boot the runtime smoke program (timers, GC, fault to panic, PSCI off).
 qemu-smoke: toolchain

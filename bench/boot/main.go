@@ -150,7 +150,7 @@ func run(elf, script string, port int, token string, pings int, catFor, idleFor 
 		if time.Now().After(deadline) {
 			return f, errors.New("console did not accept AUTH within 60 s")
 		}
-		c, err = dial(addr, token)
+		c, err = dial(addr, token, 250*time.Millisecond)
 		if err == nil {
 			break
 		}
@@ -230,8 +230,10 @@ type client struct {
 	buf  []byte
 }
 
-func dial(addr, token string) (*client, error) {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+// dial connects and authenticates, giving up after timeout: while the
+// guest boots, QEMU's user network accepts the host side and then drops it.
+func dial(addr, token string, timeout time.Duration) (*client, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +241,7 @@ func dial(addr, token string) (*client, error) {
 		tc.SetNoDelay(true)
 	}
 	c := &client{conn: conn}
-	conn.SetDeadline(time.Now().Add(2 * time.Second))
+	conn.SetDeadline(time.Now().Add(timeout))
 	if _, err := conn.Write(wire.Frame("AUTH " + token)); err != nil {
 		conn.Close()
 		return nil, err

@@ -16,6 +16,10 @@ out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 host_go=${GO:-go}
 bootstrap=$("$host_go" env GOROOT)
 
+# One build at a time: a second make toolchain waits, then finds the stamp.
+exec 9>"$out.lock"
+flock 9
+
 stamp=$( (cd "$here" && cat PINNED && find patches goroot scripts/build-toolchain.sh -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1)
 if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ] && [ -x "$out/bin/go" ]; then
 	echo "toolchain: $out is up to date ($GO_VERSION+cohesix ${stamp:0:12})"
@@ -31,9 +35,8 @@ if [ "$sum" != "$TOOLCHAIN_SUM" ]; then
 	exit 1
 fi
 
-tmp="$out.tmp"
-rm -rf "$tmp"
-mkdir -p "$tmp"
+rm -rf "$out".tmp.*
+tmp=$(mktemp -d "$out.tmp.XXXXXX")
 cp -a "$dir/." "$tmp/"
 chmod -R u+w "$tmp"
 rm -rf "$tmp/bin" "$tmp/pkg"
