@@ -282,3 +282,25 @@ func TestFlashImage(t *testing.T) {
 		t.Error("garbage accepted")
 	}
 }
+
+func BenchmarkElfloaderRewrite(b *testing.B) {
+	raw := func() []byte {
+		t := &testing.T{}
+		return testLoader(t, testArchive(testRootserver("x", 0)), 4<<20)
+	}()
+	rs := testRootserver(strings.Repeat("r", 3<<20), 0)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := OpenElfloader(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := l.ReplaceRootserver(rs, ""); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Bytes(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
