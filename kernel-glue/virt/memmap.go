@@ -1,5 +1,7 @@
 package virt
 
+import "fmt"
+
 // QEMU virt physical memory map (hw/arm/virt.c; SEL4_AARCH64_ABI.md §11).
 // The MMU maps it 1:1, so these are also the virtual addresses.
 const (
@@ -41,3 +43,12 @@ func VirtioSlotBase(i int) uint64 { return VirtioBase + uint64(i)*VirtioStride }
 
 // VirtioSlotIRQ returns the interrupt ID of virtio-mmio transport i.
 func VirtioSlotIRQ(i int) int { return irqVirtioFirst + i }
+
+// checkMMIO reports whether [phys, phys+size) lies inside the device
+// region the boot page tables map.
+func checkMMIO(phys, size uint64) error {
+	if phys < deviceLow || size == 0 || phys+size < phys || phys+size > deviceHigh {
+		return fmt.Errorf("virt: MMIO window %#x+%#x outside the device map [%#x, %#x)", phys, size, deviceLow, deviceHigh)
+	}
+	return nil
+}

@@ -15,8 +15,8 @@ type MMIO struct {
 // MapMMIO returns the window at physical address phys. Device memory is
 // mapped 1:1 at boot, so this only checks bounds.
 func MapMMIO(phys, size uint64) (MMIO, error) {
-	if phys < deviceLow || size == 0 || phys+size > deviceHigh || phys+size < phys {
-		return MMIO{}, fmt.Errorf("virt: MMIO window %#x+%#x outside the device map [%#x, %#x)", phys, size, deviceLow, deviceHigh)
+	if err := checkMMIO(phys, size); err != nil {
+		return MMIO{}, err
 	}
 	return MMIO{base: uintptr(phys), size: uintptr(size)}, nil
 }
