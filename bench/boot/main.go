@@ -31,10 +31,11 @@ import (
 
 type figures struct {
 	Accel            string  `json:"accel"`
-	ConsoleReadyMs   float64 `json:"console_ready_ms"`  // QEMU start to OK AUTH
-	GuestReadyMs     float64 `json:"guest_ready_ms"`    // guest's own count, power on to pump start
-	PingP50Us        float64 `json:"ping_p50_us"`       // round trip to PONG
-	PingP99Us        float64 `json:"ping_p99_us"`       //
+	ConsoleReadyMs   float64 `json:"console_ready_ms"` // QEMU start to OK AUTH
+	GuestReadyMs     float64 `json:"guest_ready_ms"`   // guest's own count, power on to pump start
+	PingP50Us        float64 `json:"ping_p50_us"`      // round trip to PONG
+	PingP90Us        float64 `json:"ping_p90_us"`
+	PingP99Us        float64 `json:"ping_p99_us"`
 	CatPerSecond     float64 `json:"cat_per_second"`    // CAT /proc/boot, sequential
 	IdleCPUPercent   float64 `json:"idle_cpu_percent"`  // QEMU process, guest idle, % of one host core
 	HeapInuseKiB     int64   `json:"heap_inuse_kib"`    // after boot
@@ -69,7 +70,7 @@ func main() {
 	}
 	fmt.Printf("accelerator                   %s\n", f.Accel)
 	fmt.Printf("QEMU start to console AUTH    %.0f ms (guest: pump running %.0f ms after power on)\n", f.ConsoleReadyMs, f.GuestReadyMs)
-	fmt.Printf("PING round trip (n=%d)      p50 %.0f us, p99 %.0f us\n", f.Pings, f.PingP50Us, f.PingP99Us)
+	fmt.Printf("PING round trip (n=%d)      p50 %.0f us, p90 %.0f us, p99 %.0f us\n", f.Pings, f.PingP50Us, f.PingP90Us, f.PingP99Us)
 	fmt.Printf("CAT /proc/boot                %.0f per second\n", f.CatPerSecond)
 	fmt.Printf("idle QEMU CPU                 %.1f%% of one host core\n", f.IdleCPUPercent)
 	fmt.Printf("heap in use after boot        %d KiB\n", f.HeapInuseKiB)
@@ -182,6 +183,7 @@ func run(elf, script string, port int, token string, pings int, catFor, idleFor 
 	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
 	f.Pings = len(rtts)
 	f.PingP50Us = float64(rtts[len(rtts)/2].Nanoseconds()) / 1000
+	f.PingP90Us = float64(rtts[len(rtts)*90/100].Nanoseconds()) / 1000
 	f.PingP99Us = float64(rtts[len(rtts)*99/100].Nanoseconds()) / 1000
 
 	if err := c.command("ATTACH queen", "ATTACH"); err != nil {
