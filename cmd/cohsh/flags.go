@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/cohesix/cohesix/cmd/internal/cohclient"
+	"github.com/cohesix/cohesix/coh-rtc/clientpolicy"
+	"github.com/cohesix/cohesix/services/manifest"
 )
 
 // options are cohsh's command-line flags, named as the reference cohsh names them.
@@ -185,19 +184,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// policyFile is the subset of out/cohsh_policy.toml cohsh applies.
-type policyFile struct {
-	Retry struct {
-		MaxAttempts *int   `toml:"max_attempts"`
-		BackoffMs   *int64 `toml:"backoff_ms"`
-		CeilingMs   *int64 `toml:"ceiling_ms"`
-		TimeoutMs   *int64 `toml:"timeout_ms"`
-	} `toml:"retry"`
-	Heartbeat struct {
-		IntervalMs *int64 `toml:"interval_ms"`
-	} `toml:"heartbeat"`
-}
-
 // resolvePolicy starts from the manifest defaults, applies the policy file
 // (--policy, COHSH_POLICY, or out/cohsh_policy.toml when present), then the
 // flag-or-env overrides.
@@ -214,28 +200,17 @@ func (o *options) resolvePolicy() (cohclient.Policy, error) {
 			}
 		}
 	}
-	if data, err := os.ReadFile(path); err == nil {
-		if err := checkFingerprint(path, data); err != nil {
-			return p, err
-		}
-		var pf policyFile
-		if _, err := toml.Decode(string(data), &pf); err != nil {
+	if _, err := os.Stat(path); err == nil || explicit {
+		// The compiler's loader refuses a file whose bytes differ from its
+		// .sha256 or that was generated from another manifest than the
+		// one this cohsh was built with.
+		pf, err := clientpolicy.LoadFor(path, manifest.Fingerprint)
+		if err != nil {
 			return p, fmt.Errorf("failed to load cohsh policy %s: %v", path, err)
 		}
-		if v := pf.Retry.MaxAttempts; v != nil {
-			p.MaxAttempts = *v
-		}
-		ms := func(dst *time.Duration, v *int64) {
-			if v != nil {
-				*dst = time.Duration(*v) * time.Millisecond
-			}
-		}
-		ms(&p.Backoff, pf.Retry.BackoffMs)
-		ms(&p.Ceiling, pf.Retry.CeilingMs)
-		ms(&p.Timeout, pf.Retry.TimeoutMs)
-		ms(&p.Heartbeat, pf.Heartbeat.IntervalMs)
-	} else if explicit {
-		return p, fmt.Errorf("failed to load cohsh policy %s: %v", path, err)
+		p.MaxAttempts = pf.Retry.MaxAttempts
+		p.Backoff, p.Ceiling, p.Timeout = pf.Retry.Backoff(), pf.Retry.Ceiling(), pf.Retry.Timeout()
+		p.Heartbeat = pf.Heartbeat.Interval()
 	}
 	override := func(flagVal, env string, bits int) (uint64, bool, error) {
 		v, src := flagVal, "--"+strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(env, "COHSH_"), "_", "-"))
@@ -296,26 +271,4 @@ func (o *options) endpoint() (host string, port int, token string, err error) {
 		token = v
 	}
 	return host, port, token, nil
-}
-
-// checkFingerprint refuses a policy file whose sibling <file>.sha256 (as
-// coh-rtc writes it: "<hex>  <name>", '#' comments) names another digest.
-func checkFingerprint(path string, data []byte) error {
-	fp, err := os.ReadFile(path + ".sha256")
-	if err != nil {
-		return nil // no fingerprint shipped
-	}
-	sum := sha256.Sum256(data)
-	got := hex.EncodeToString(sum[:])
-	for _, l := range strings.Split(string(fp), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		if want := strings.ToLower(strings.Fields(l)[0]); want != got {
-			return fmt.Errorf("failed to load cohsh policy %s: sha256 %s does not match %s.sha256 (%s)", path, got, path, want)
-		}
-		return nil
-	}
-	return fmt.Errorf("failed to load cohsh policy %s: %s.sha256 holds no digest", path, path)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -18,8 +20,10 @@ import (
 	"time"
 
 	"github.com/cohesix/cohesix/cmd/internal/cohclient"
+	"github.com/cohesix/cohesix/coh-rtc/clientpolicy"
 	"github.com/cohesix/cohesix/p9srv/vfs"
 	"github.com/cohesix/cohesix/services/console/wire"
+	"github.com/cohesix/cohesix/services/manifest"
 	"github.com/cohesix/cohesix/services/ticket"
 )
 
@@ -364,29 +368,45 @@ func (s *syncBuffer) String() string {
 }
 
 func TestPolicyFile(t *testing.T) {
+	shipped, err := os.ReadFile("../../configs/cohsh_policy.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	pol := filepath.Join(dir, "cohsh_policy.toml")
-	os.WriteFile(pol, []byte("[retry]\nmax_attempts = 0\ntimeout_ms = 100\n[heartbeat]\ninterval_ms = 100\n"), 0o644)
+	// write stores a policy with a correct .sha256, as coh-rtc would.
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		sum := sha256.Sum256([]byte(body))
+		os.WriteFile(p+".sha256", []byte(hex.EncodeToString(sum[:])+"  "+name+"\n"), 0o644)
+		return p
+	}
 	s := writeFile(t, "a.coh", "attach queen\n")
-	// Applied: no retries, so one refused connect.
-	r := cohsh(t, "", []string{"COHSH_CONSOLE_LOCK=0"}, "--policy", pol, "--tcp-port", "1", "--script", s)
+
+	// Applied: no retries, so one refused connect and no reconnect attempts.
+	noRetry := write("noretry.toml", strings.Replace(string(shipped), "max_attempts = 3", "max_attempts = 0", 1))
+	r := cohsh(t, "", []string{"COHSH_CONSOLE_LOCK=0"}, "--policy", noRetry, "--tcp-port", "1", "--script", s)
 	if r.code != 1 || strings.Contains(r.stderr, "reconnect attempt") {
 		t.Errorf("policy not applied: %d %q", r.code, r.stderr)
 	}
-	os.WriteFile(pol+".sha256", []byte("# fp\n"+strings.Repeat("0", 64)+"  cohsh_policy.toml\n"), 0o644)
-	r = cohsh(t, "", nil, "--policy", pol, "--script", s)
-	if r.code != 1 || !strings.Contains(r.stderr, "does not match "+pol+".sha256") {
-		t.Errorf("bad fingerprint accepted: %d %q", r.code, r.stderr)
+	// Refused: bytes that differ from the .sha256.
+	tampered := write("tampered.toml", string(shipped))
+	os.WriteFile(tampered, append(shipped, "# edited\n"...), 0o644)
+	if r := cohsh(t, "", nil, "--policy", tampered, "--script", s); r.code != 1 || !strings.Contains(r.stderr, "failed to load cohsh policy") {
+		t.Errorf("tampered policy accepted: %d %q", r.code, r.stderr)
 	}
+	// Refused: a policy generated from another manifest.
+	other := write("other.toml", strings.Replace(string(shipped), manifest.Fingerprint, strings.Repeat("0", 64), 1))
+	if r := cohsh(t, "", nil, "--policy", other, "--script", s); r.code != 1 || !strings.Contains(r.stderr, "failed to load cohsh policy") {
+		t.Errorf("policy of another manifest accepted: %d %q", r.code, r.stderr)
+	}
+	// Refused: an explicit policy that does not exist.
 	if r := cohsh(t, "", nil, "--policy", filepath.Join(dir, "none.toml"), "--script", s); r.code != 1 || !strings.Contains(r.stderr, "failed to load cohsh policy") {
 		t.Errorf("missing explicit policy: %d %q", r.code, r.stderr)
 	}
-	// The shipped policy matches its fingerprint.
-	data, err := os.ReadFile("../../configs/cohsh_policy.toml")
-	if err == nil {
-		if err := checkFingerprint("../../configs/cohsh_policy.toml", data); err != nil {
-			t.Errorf("shipped policy: %v", err)
-		}
+	// The shipped policy loads for the manifest this cohsh was built with.
+	if _, err := clientpolicy.LoadFor("../../configs/cohsh_policy.toml", manifest.Fingerprint); err != nil {
+		t.Errorf("shipped policy: %v", err)
 	}
 }
 

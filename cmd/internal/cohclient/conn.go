@@ -12,6 +12,7 @@ import (
 
 	"github.com/cohesix/cohesix/p9srv/vfs"
 	"github.com/cohesix/cohesix/services/console/wire"
+	"github.com/cohesix/cohesix/services/manifest"
 )
 
 // Stream is the byte stream under a console connection: a net.Conn, or the
@@ -51,8 +52,9 @@ type Policy struct {
 
 // DefaultPolicy is the shipped manifest's policy.
 func DefaultPolicy() Policy {
-	return Policy{MaxAttempts: 3, Backoff: 200 * time.Millisecond, Ceiling: 2000 * time.Millisecond,
-		Timeout: 5000 * time.Millisecond, Heartbeat: 15000 * time.Millisecond}
+	m := manifest.ClientPolicy()
+	return Policy{MaxAttempts: m.RetryMaxAttempts, Backoff: m.RetryBackoff, Ceiling: m.RetryCeiling,
+		Timeout: m.RetryTimeout, Heartbeat: m.HeartbeatInterval}
 }
 
 func (p Policy) nextDelay(d time.Duration) time.Duration {
