@@ -251,7 +251,9 @@ func nanotime() int64 {
 	case ClockPhysicalCounter:
 		return CounterNanos(readCNTPCT()-brd.cntBase, brd.cntHz)
 	}
-	return brd.rtc.Now()
+	// +1: the runtime refuses a clock that reads 0, and before the first
+	// idle tick this one does.
+	return brd.rtc.Now() + 1
 }
 
 //go:linkname hookWalltime runtime.cohesixWalltime
@@ -308,7 +310,12 @@ func probeRNG() {
 //
 //go:linkname hookIdle runtime.cohesixIdle
 //go:nosplit
-func hookIdle(until int64) { sysYield() }
+func hookIdle(until int64) {
+	sysYield()
+	if brd.clock == ClockRTCInterpolated {
+		brd.rtc.Tick()
+	}
+}
 
 //go:linkname hookExit runtime.cohesixExit
 //go:nosplit

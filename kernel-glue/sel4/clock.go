@@ -67,14 +67,17 @@ const (
 	nsPerSecond = 1_000_000_000
 )
 
-// RTCClock is the degraded monotonic clock. Each Now is one "count"; the
-// RTC's second edges tell how many counts a second holds, and time within a
-// second is edge + counts since the edge / counts per second. It is exact
-// at every edge (to the RTC's 1 s granularity), never runs backwards, never
-// runs past the next edge before seeing it, and is only as smooth as the
-// rate of calls (the event pump calls it every loop, so the rate tracks
-// load). Deadlines shorter than a pump iteration are therefore late, and
-// timers are only accurate to about a second until the first two edges
+// RTCClock is the degraded monotonic clock. Each Tick is one "count" (the
+// board ticks once per idle iteration, one seL4_Yield round trip, which
+// costs about the same wall time each time); the RTC's second edges tell
+// how many counts a second holds, and time within a second is edge +
+// counts since the edge / counts per second. It is exact at every edge (to
+// the RTC's 1 s granularity), never runs backwards and never runs past the
+// next edge before seeing it. While the root task is busy it does not
+// idle, so the clock holds still until the next edge; a busy second lowers
+// the calibrated rate, which makes the following idle time run ahead (to
+// the edge at most). So deadlines fire early rather than late, by under a
+// second, and timers are only accurate to about a second until two edges
 // have calibrated the rate.
 type RTCClock struct {
 	read func() uint32 // RTC seconds
@@ -107,10 +110,12 @@ func (c *RTCClock) Init(read func() uint32, guess uint64) {
 	*c = RTCClock{read: read, guess: guess}
 }
 
+// Tick counts one unit of idle time.
+func (c *RTCClock) Tick() { c.count++ }
+
 // Now returns nanoseconds since the first call.
 func (c *RTCClock) Now() int64 {
 	s := c.read()
-	c.count++
 	if !c.started {
 		c.started, c.base, c.edgeSec, c.edgeCount = true, s, s, c.count
 	}

@@ -40,7 +40,8 @@ func TestCounterNanos(t *testing.T) {
 }
 
 // simRTC is a simulated PL031 with a true time that advances by step per
-// read (the cost of a pump iteration), starting at an arbitrary wall second.
+// tick (the cost of an idle iteration), starting at an arbitrary wall
+// second.
 type simRTC struct {
 	ns   int64
 	step func(i int) int64
@@ -48,10 +49,13 @@ type simRTC struct {
 	wall uint32
 }
 
-func (r *simRTC) read() uint32 {
+func (r *simRTC) read() uint32 { return r.wall + uint32(r.ns/1e9) }
+
+// tick advances true time by one step and ticks c.
+func (r *simRTC) tick(c *RTCClock) {
 	r.ns += r.step(r.i)
 	r.i++
-	return r.wall + uint32(r.ns/1e9)
+	c.Tick()
 }
 
 func TestRTCClockTracksTrueTime(t *testing.T) {
@@ -69,9 +73,11 @@ func TestRTCClockTracksTrueTime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &simRTC{step: tc.step, wall: 1_700_000_000, ns: 400e6}
 			c := NewRTCClock(r.read, tc.guess)
-			start := r.ns + tc.step(0) // true time of the first read
+			start := r.ns // true time of the first read
+			c.Now()
 			var last int64
 			for r.ns < 20e9 {
+				r.tick(c)
 				now := c.Now()
 				if now < last {
 					t.Fatalf("clock ran backwards: %d after %d", now, last)
@@ -106,10 +112,12 @@ func TestRTCClockErrorAfterCalibration(t *testing.T) {
 		r := &simRTC{step: func(int) int64 { return tc.step }, wall: 100, ns: 250e6}
 		c := NewRTCClock(r.read, tc.guess)
 		for r.ns < 5e9 {
+			r.tick(c)
 			c.Now()
 		}
 		t0, n0 := c.Now(), r.ns
 		for r.ns < n0+1_500_000_000 {
+			r.tick(c)
 			c.Now()
 		}
 		t1, n1 := c.Now(), r.ns
@@ -125,6 +133,7 @@ func TestRTCClockMonotonicAcrossRTCJumps(t *testing.T) {
 	c := NewRTCClock(func() uint32 { s := secs[min(i, len(secs)-1)]; i++; return s }, 2)
 	var last int64
 	for range secs {
+		c.Tick()
 		now := c.Now()
 		if now < last {
 			t.Fatalf("ran backwards at read %d: %d < %d", i, now, last)
@@ -133,6 +142,37 @@ func TestRTCClockMonotonicAcrossRTCJumps(t *testing.T) {
 	}
 	if last < 11e9 {
 		t.Errorf("after the RTC reached 21 (base 10) the clock says %d", last)
+	}
+}
+
+// TestRTCClockBusyStallsThenCatchesUp: no ticks while busy, so time holds
+// still, then the edge brings it up to date; afterwards deadlines run early,
+// never late.
+func TestRTCClockBusyStallsThenCatchesUp(t *testing.T) {
+	r := &simRTC{step: func(int) int64 { return 1e5 }, wall: 50, ns: 100e6}
+	c := NewRTCClock(r.read, 0)
+	c.Now()
+	for r.ns < 4e9 {
+		r.tick(c)
+		c.Now()
+	}
+	before := c.Now()
+	r.ns += 700e6 // busy: no ticks
+	if got := c.Now(); got-before > 300e6 && (r.ns/1e9 == (r.ns-700e6)/1e9) {
+		t.Errorf("clock ran %d ns while busy within one second", got-before)
+	}
+	r.ns += 1e9 // past an edge
+	after := c.Now()
+	if after-before < 700e6 {
+		t.Errorf("after an edge the clock advanced only %d ns over 1.7 s", after-before)
+	}
+	// Idle again: a 250 ms wait must read as at least 250 ms (early, not late).
+	t0, n0 := c.Now(), r.ns
+	for r.ns < n0+250e6 {
+		r.tick(c)
+	}
+	if d := c.Now() - t0; d < 250e6-2e5 {
+		t.Errorf("250 ms idle measured as %d ns", d)
 	}
 }
 
