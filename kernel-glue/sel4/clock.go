@@ -39,7 +39,7 @@ func (s ClockSource) BootLine() string {
 	case ClockPhysicalCounter:
 		return "clock: CNTPCT_EL0 (KernelArmExportPCNTUser=ON)"
 	}
-	return "clock: degraded: PL031 RTC seconds interpolated by calibrated read count " +
+	return "clock: degraded: PL031 RTC seconds interpolated by a calibrated idle-iteration count " +
 		"(kernel exports no EL0 counter; set KernelArmExportVCNTUser=ON for a precise clock)"
 }
 
