@@ -9,6 +9,13 @@
 #                                                 trap, kernel-glue/sel4 against the real kernel,
 #                                                 and the two-stage boot
 #   make sel4-kconfig SEL4_BUILD_DIR=...          print the kernel config the image links in
+#   make check-sel4 SEL4_BUILD_DIR=...            boot the image and run the full selftest and
+#                                                 every scripts/cohsh/*.coh over TCP
+#
+# A Go rootserver is larger than the upstream elfloader's archive (3 MiB in
+# a sel4test build) and its unpacked image larger than the room below the
+# elfloader (4 MiB), so image-sel4 normally produces the two-stage boot:
+# stage 1 in the archive, the rootserver in flash bank 1 ($(SEL4_OUT)/flash1.img).
 #
 # SEL4_BUILD_DIR is an upstream seL4 aarch64 qemu-arm-virt build (non-MCS):
 # kernel/kernel.elf, kernel/kernel.dtb, CMakeCache.txt, the generated libsel4
