@@ -35,7 +35,7 @@ if [ "$sum" != "$TOOLCHAIN_SUM" ]; then
 	exit 1
 fi
 
-rm -rf "$out".tmp.*
+rm -rf "$out".tmp "$out".tmp.*
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
 cp -a "$dir/." "$tmp/"
 chmod -R u+w "$tmp"
