@@ -19,6 +19,12 @@ IMAGE_ENV    := GOOS=cohesix GOARCH=arm64 GOTOOLCHAIN=local GOFLAGS=-mod=readonl
 toolchain:
 	GO=$(GO) ./runtime-port/scripts/build-toolchain.sh $(TOOLCHAIN)
 
+# With SEL4_BUILD_DIR set, image and qemu build and boot the seL4 root-task
+# embedding instead (mk/sel4.mk); the services are the same.
+ifdef SEL4_BUILD_DIR
+image: image-sel4
+qemu: qemu-sel4
+else
 ## image: the rootserver ELF for QEMU virt and its payload CPIO (size-guarded).
 image: toolchain
 	@mkdir -p $(IMAGE_DIR)
@@ -29,6 +35,7 @@ image: toolchain
 ## qemu: boot the image; serial console on this terminal, TCP console on 127.0.0.1:$(TCP_PORT).
 qemu: image
 	TCP_PORT=$(TCP_PORT) ./images/virt/qemu.sh $(IMAGE_ELF)
+endif
 
 QEMU_TEST_SCRIPTS ?= scripts/cohsh/boot_v0.coh images/rootfs/proc/tests/selftest_quick.coh \
 	images/rootfs/proc/tests/selftest_full.coh

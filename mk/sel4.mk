@@ -74,26 +74,10 @@ $(SEL4_OUT)/stage1.elf: kernel-glue/sel4/*.go kernel-glue/sel4/*.s cmd/sel4-payl
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags sel4probe \
 	  -ldflags '-s -w -E main.entry -T 0x7000011000' -o $@ ./cmd/sel4-payload/stage1
 
-# The rootserver for the seL4 board: GOOS=cohesix with the sel4 tag, static,
-# not PIE (the elfloader applies no relocations), symbols and DWARF dropped.
-# If it does not fit the elfloader, sel4-payload embeds stage 1 instead and
-# writes the rootserver to $(SEL4_OUT)/flash1.img, which qemu-sel4 attaches.
-#
-# Until cmd/rootserver has its own sel4 main (main_cohesix.go imports
-# kernel-glue/virt), the build swaps in a copy of it that imports
-# kernel-glue/sel4 under the same name, through go build -overlay: the board
-# API of the two packages is the same. Nothing in cmd/ is edited.
-SEL4_OVERLAY = $(if $(wildcard cmd/rootserver/main_sel4.go),,-overlay $(abspath $(SEL4_OUT))/overlay.json)
-
-$(SEL4_OUT)/overlay.json: cmd/rootserver/main_cohesix.go | $(SEL4_OUT)
-	sed -e 's#"github.com/cohesix/cohesix/kernel-glue/virt"#virt "github.com/cohesix/cohesix/kernel-glue/sel4"#' \
-	    -e 's#writeBootLog(os.Stdout, "virt")#writeBootLog(os.Stdout, "sel4")#' $< > $(SEL4_OUT)/main_sel4.go
-	printf '{"Replace":{"%s":"%s"}}\n' "$(abspath $<)" "$(abspath $(SEL4_OUT))/main_sel4.go" > $@
-
-image-sel4: sel4-check $(SEL4_OUT)/stage1.elf $(SEL4_OUT)/overlay.json | $(SEL4_OUT)
+image-sel4: toolchain sel4-check $(SEL4_OUT)/stage1.elf | $(SEL4_OUT)
 	@if [ ! -x "$(SEL4_GO)" ]; then echo "sel4: no GOOS=cohesix toolchain at $(SEL4_GO); run make toolchain" >&2; exit 1; fi
 	kconfig=$$($(SEL4_PAYLOAD) -kconfig $(SEL4_BUILD_DIR)) && \
-	GOOS=cohesix GOARCH=arm64 CGO_ENABLED=0 $(SEL4_GO) build $(SEL4_OVERLAY) -tags sel4 -trimpath \
+	GOOS=cohesix GOARCH=arm64 CGO_ENABLED=0 $(SEL4_GO) build -tags "purego sel4" -trimpath \
 	  -ldflags "-s -w -X $(SEL4_GLUE).kernelConfig=$$kconfig" -o $(SEL4_OUT)/rootserver ./cmd/rootserver
 	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/rootserver -strip \
 	  -stage1 $(SEL4_OUT)/stage1.elf -flash $(SEL4_OUT)/flash1.img -o $(SEL4_OUT)/elfloader

@@ -1,3 +1,5 @@
+//go:build !cohesix
+
 package main
 
 import (

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohesix/cohesix/p9srv/vfs"
 	"github.com/cohesix/cohesix/services/console/wire"
+	"github.com/cohesix/cohesix/services/ticket"
 )
 
 // The integration tests drive the real binaries over real sockets: a hosted
@@ -275,4 +277,26 @@ func (r *rawConsole) expectEOF() {
 	if err == nil {
 		r.t.Fatalf("got %q; want the server to close", got)
 	}
+}
+
+// mintWorkerTicket mints a worker-heartbeat ticket with the shipped secret,
+// as cohsh --mint-ticket does.
+func mintWorkerTicket(t *testing.T) string {
+	t.Helper()
+	tk, err := ticket.Mint(ticket.Claims{
+		Role:       vfs.RoleWorkerHeartbeat,
+		HasTicks:   true,
+		Ticks:      1000,
+		HasOps:     true,
+		Ops:        10000,
+		HasTTL:     true,
+		TTL:        300,
+		HasSubject: true,
+		Subject:    "worker-1",
+		IssuedAtMs: uint64(time.Now().UnixMilli()),
+	}, "worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
 }

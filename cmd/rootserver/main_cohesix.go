@@ -1,10 +1,11 @@
 //go:build cohesix
 
-// The image embedding: the rootserver as the only program on a bare QEMU
-// virt machine. The services are the same as hosted (system.go); the
-// platform is kernel-glue/virt: the PL011 is the serial console, the
-// generic timer and WFI drive the pump, and the TCP console runs on the
-// gVisor stack over virtio-net.
+// The image embeddings: the rootserver on a bare QEMU virt machine
+// (board_virt.go, kernel-glue/virt) or as the seL4 root task
+// (board_sel4.go, kernel-glue/sel4). The services are the same as hosted
+// (system.go); the board gives the serial console, the clock and idle that
+// drive the pump, and the MMIO and DMA memory the virtio-net driver under
+// the gVisor TCP console needs.
 package main
 
 import (
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/cohesix/cohesix/images/rootfs"
-	"github.com/cohesix/cohesix/kernel-glue/virt"
 	"github.com/cohesix/cohesix/netstack"
 	"github.com/cohesix/cohesix/netstack/virtio"
 	"github.com/cohesix/cohesix/services/netio"
@@ -39,19 +39,19 @@ func run() error {
 		return err
 	}
 	opts := options{hive: hive, console: consoleConfig(""), ninep: ninePOptions()}
-	writeBootLog(os.Stdout, "virt")
-	clock := virt.Clock{}
-	sys, err := newSystem(clock, virt.Waiter{}, opts)
+	writeBootLog(os.Stdout, embedding)
+	clock := boardClock{}
+	sys, err := newSystem(clock, boardWaiter{}, opts)
 	if err != nil {
 		return err
 	}
-	sys.console.AddSerial(virt.Serial{})
+	sys.console.AddSerial(boardSerial{})
 
 	// The network console is optional: without a virtio-net device the
 	// serial console still serves.
 	cfg := netstack.DefaultConfig()
 	cfg.Start = clock.Now()
-	if ns, err := netstack.New(virtPlatform{}, cfg); err != nil {
+	if ns, err := netstack.New(boardPlatform{}, cfg); err != nil {
 		sys.hive.Logf("[WARN net] no network console: %v", err)
 		fmt.Printf("[cohesix:root-task] net: %v\n", err)
 	} else if ln, err := ns.ListenTCP(consolePort, consoleBacklog); err != nil {
@@ -64,32 +64,32 @@ func run() error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("[cohesix:root-task] serial console on PL011; console ready %v after power on; heap in use %d KiB\n",
-		virt.Uptime().Round(time.Microsecond), ms.HeapInuse>>10)
+		boardUptime().Round(time.Microsecond), ms.HeapInuse>>10)
 	sys.pump.Run(func() bool { return false })
 	return nil
 }
 
-// virtPlatform gives the virtio driver kernel-glue/virt's identity-mapped
+// boardPlatform gives the virtio driver the board's
 // MMIO and DMA memory.
-type virtPlatform struct{}
+type boardPlatform struct{}
 
-func (virtPlatform) MapMMIO(phys, size uint64) (virtio.Region, error) {
-	m, err := virt.MapMMIO(phys, size)
+func (boardPlatform) MapMMIO(phys, size uint64) (virtio.Region, error) {
+	m, err := boardMapMMIO(phys, size)
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-func (virtPlatform) AllocDMA(size int) (virtio.DMA, error) {
-	d, err := virt.AllocDMA(size)
+func (boardPlatform) AllocDMA(size int) (virtio.DMA, error) {
+	d, err := boardAllocDMA(size)
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (virtPlatform) Barrier() { virt.Barrier() }
+func (boardPlatform) Barrier() { boardBarrier() }
 
 // netListener adapts the netstack listener to netio.Listener.
 type netListener struct{ *netstack.Listener }

@@ -1,3 +1,5 @@
+//go:build !cohesix
+
 package main
 
 import (
@@ -5,10 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/cohesix/cohesix/p9srv/vfs"
-	"github.com/cohesix/cohesix/services/ticket"
 	"github.com/hugelgupf/p9/linux"
 	"github.com/hugelgupf/p9/p9"
 )
@@ -107,28 +106,6 @@ func TestNinePSameNamespaceAsConsole(t *testing.T) {
 	if got := readAll9P(t, root, "log", "queen.log"); !strings.Contains(got, "log.channel=LOGFILE") {
 		t.Fatalf("/log/queen.log after the refused unlink = %q", got)
 	}
-}
-
-// mintWorkerTicket mints a worker-heartbeat ticket with the shipped secret,
-// as cohsh --mint-ticket does.
-func mintWorkerTicket(t *testing.T) string {
-	t.Helper()
-	tk, err := ticket.Mint(ticket.Claims{
-		Role:       vfs.RoleWorkerHeartbeat,
-		HasTicks:   true,
-		Ticks:      1000,
-		HasOps:     true,
-		Ops:        10000,
-		HasTTL:     true,
-		TTL:        300,
-		HasSubject: true,
-		Subject:    "worker-1",
-		IssuedAtMs: uint64(time.Now().UnixMilli()),
-	}, "worker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tk
 }
 
 func TestNinePWorkerCannotWriteQueenCtl(t *testing.T) {

@@ -1,0 +1,21 @@
+//go:build cohesix && sel4
+
+package main
+
+import board "github.com/cohesix/cohesix/kernel-glue/sel4"
+
+// The seL4 root task: the same rootserver at EL0 above the seL4 kernel.
+const embedding = "sel4"
+
+type (
+	boardClock  = board.Clock
+	boardWaiter = board.Waiter
+	boardSerial = board.Serial
+)
+
+var (
+	boardUptime   = board.Uptime
+	boardMapMMIO  = board.MapMMIO
+	boardAllocDMA = board.AllocDMA
+	boardBarrier  = board.Barrier
+)

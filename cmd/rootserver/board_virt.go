@@ -1,0 +1,22 @@
+//go:build cohesix && !sel4
+
+package main
+
+import board "github.com/cohesix/cohesix/kernel-glue/virt"
+
+// The bare QEMU virt board: the rootserver is the only program on the
+// machine, at EL1.
+const embedding = "virt"
+
+type (
+	boardClock  = board.Clock
+	boardWaiter = board.Waiter
+	boardSerial = board.Serial
+)
+
+var (
+	boardUptime   = board.Uptime
+	boardMapMMIO  = board.MapMMIO
+	boardAllocDMA = board.AllocDMA
+	boardBarrier  = board.Barrier
+)
