@@ -56,7 +56,7 @@ bench-boot: image
 ## qemu-smoke: boot the runtime smoke program (timers, GC, fault to panic, PSCI off).
 qemu-smoke: toolchain
 	@mkdir -p $(IMAGE_DIR)
-	$(IMAGE_ENV) $(COHESIX_GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' -o $(IMAGE_DIR)/smoke.elf ./kernel-glue/virt/smoke
+	$(IMAGE_ENV) $(COHESIX_GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' -o $(IMAGE_DIR)/smoke.elf ./cmd/runtime-smoke
 	TCP_PORT=$(TCP_PORT) timeout 120 ./images/virt/qemu.sh $(IMAGE_DIR)/smoke.elf < /dev/null | tee $(IMAGE_DIR)/smoke.log
 	grep -q '^cohesix smoke: ok' $(IMAGE_DIR)/smoke.log
 

@@ -1,6 +1,8 @@
 //go:build cohesix
 
-// Command smoke is the bare virt boot check: it prints on the PL011, reads
+// Command runtime-smoke is the bare virt boot check of the GOOS=cohesix
+// runtime (it lives in cmd/, not kernel-glue/, because it starts goroutines
+// on purpose): it prints on the PL011, reads
 // the clocks, sleeps on the timer, collects garbage, turns a nil
 // dereference into a recovered panic and powers off. make qemu-smoke runs
 // it; its output is the boot part of the CI log.
