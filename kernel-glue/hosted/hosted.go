@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package hosted is the platform of the hosted embedding: the rootserver as
 // an ordinary Linux process. It gives the event pump what the image gets from
 // the PL011, the generic timer and the network stack: a clock, a way to idle

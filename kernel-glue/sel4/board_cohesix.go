@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 	"unsafe"
+
+	"github.com/cohesix/cohesix/kernel-glue/boardtime"
 )
 
 // kernelConfig is the kernel configuration the image was built for, set
@@ -333,33 +335,15 @@ func hookExit(code int32) {
 
 // Services' view of the board, the same shape as kernel-glue/virt's.
 
-// Clock is the pump's clock.
-type Clock struct{}
-
-// Now returns the current time.
-func (Clock) Now() time.Time { return time.Now() }
-
-//go:linkname waitEvent runtime.cohesixWaitEvent
-func waitEvent(deadline int64)
-
-// Waiter idles the pump until the deadline or the next poll.
-type Waiter struct{}
-
-// Wait blocks until an event may have arrived or deadline passes.
-func (Waiter) Wait(deadline time.Time) {
-	var until int64
-	if !deadline.IsZero() {
-		d := time.Until(deadline)
-		if d <= 0 {
-			return
-		}
-		until = nanotime() + int64(d)
-	}
-	waitEvent(until)
-}
+// The pump's clock and idle (kernel-glue/boardtime): idle is this board's
+// cohesixIdle hook.
+type (
+	Clock  = boardtime.Clock
+	Waiter = boardtime.Waiter
+)
 
 // Uptime is the time since boot.
-func Uptime() time.Duration { return time.Duration(nanotime()) }
+func Uptime() time.Duration { return boardtime.Uptime() }
 
 // ClockInUse reports the clock chosen at boot.
 func ClockInUse() ClockSource { return brd.clock }
