@@ -13,7 +13,11 @@ CPIO_MAX     ?= 4194304
 IMAGE_LDFLAGS := -T 0x40201000 -s -w
 IMAGE_ENV    := GOOS=cohesix GOARCH=arm64 GOTOOLCHAIN=local GOFLAGS=-mod=readonly
 
-.PHONY: toolchain image qemu qemu-test qemu-smoke bench-boot
+.PHONY: toolchain image qemu qemu-test qemu-smoke bench-boot qemu-deps
+
+## qemu-deps: qemu-system-aarch64, installed from Debian's packages when missing.
+qemu-deps:
+	@./images/install-qemu.sh
 
 ## toolchain: build the patched GOOS=cohesix Go under $(OUT)/toolchain (cached by input hash).
 toolchain:
@@ -35,7 +39,7 @@ image: toolchain
 	  echo "image: WARNING: the 4 MiB red line is not met (see make size-guard); the image still boots"
 
 ## qemu: boot the image; serial console on this terminal, TCP console on 127.0.0.1:$(TCP_PORT).
-qemu: image
+qemu: image qemu-deps
 	TCP_PORT=$(TCP_PORT) ./images/virt/qemu.sh $(IMAGE_ELF)
 endif
 
@@ -44,7 +48,7 @@ QEMU_TEST_SCRIPTS ?= scripts/cohsh/boot_v0.coh images/rootfs/proc/tests/selftest
 
 ## qemu-test: boot the image under TCG, wait for the TCP console, run the boot and
 ## selftest scripts with cohsh, power off. The serial log is $(IMAGE_DIR)/qemu-test.log.
-qemu-test: image
+qemu-test: image qemu-deps
 	$(GO) build -o $(IMAGE_DIR)/cohsh ./cmd/cohsh
 	TCP_PORT=$(TCP_PORT) QEMU_LOG=$(IMAGE_DIR)/qemu-test.log \
 	  ./images/virt/qemu-test.sh $(IMAGE_ELF) $(IMAGE_DIR)/cohsh $(QEMU_TEST_SCRIPTS)
@@ -54,7 +58,7 @@ bench-boot: image
 	$(GO) run ./bench/boot -elf $(IMAGE_ELF) -cpio $(IMAGE_CPIO) -toolchain $(TOOLCHAIN) -json $(IMAGE_DIR)/bench-boot.json
 
 ## qemu-smoke: boot the runtime smoke program (timers, GC, fault to panic, PSCI off).
-qemu-smoke: toolchain
+qemu-smoke: toolchain qemu-deps
 	@mkdir -p $(IMAGE_DIR)
 	$(IMAGE_ENV) $(COHESIX_GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' -o $(IMAGE_DIR)/smoke.elf ./cmd/runtime-smoke
 	TCP_PORT=$(TCP_PORT) timeout 120 ./images/virt/qemu.sh $(IMAGE_DIR)/smoke.elf < /dev/null | tee $(IMAGE_DIR)/smoke.log

@@ -86,7 +86,7 @@ sel4_flash = $(if $(wildcard $(SEL4_OUT)/flash1.img),-drive if=pflash$(comma)for
 comma := ,
 
 ## qemu-sel4: boot out/sel4/elfloader (and flash bank 1 for the two-stage boot); serial on this terminal.
-qemu-sel4: image-sel4
+qemu-sel4: image-sel4 qemu-deps
 	$(SEL4_QEMU) $(SEL4_QEMU_ARGS) -serial mon:stdio $(sel4_flash) -kernel $(SEL4_OUT)/elfloader
 
 # The probe is built by the ordinary toolchain (linux/arm64, entry moved off
@@ -142,7 +142,7 @@ probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
 SEL4_CHECK_PORT ?= 47337
 # The degraded clock (no EL0 counter) calibrates on the first RTC seconds.
 SEL4_SETTLE ?= 3
-check-sel4: image-sel4
+check-sel4: image-sel4 qemu-deps
 	@set -e; $(GO) build -o $(SEL4_OUT)/cohsh ./cmd/cohsh; fails=0; \
 	boot() { \
 	  $(SEL4_QEMU) $(subst 127.0.0.1:$(TCP_PORT),127.0.0.1:$(SEL4_CHECK_PORT),$(SEL4_QEMU_ARGS)) -monitor none \
