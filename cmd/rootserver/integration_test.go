@@ -370,3 +370,25 @@ func TestConsoleWorkerForbidden(t *testing.T) {
 		t.Errorf("no audit line for the worker's refusals: %q", log)
 	}
 }
+
+// TestProcCounters reads the pump's and the 9P server's counters through
+// the namespace.
+func TestProcCounters(t *testing.T) {
+	s := startServer(t, false)
+	c := attachedQueen(t, s)
+	c.send("CAT /proc/pump")
+	if ack, _ := c.recv(); !strings.HasPrefix(ack, "OK CAT path=/proc/pump") {
+		t.Fatalf("CAT /proc/pump: %q", ack)
+	}
+	lines := c.until("END")
+	for _, task := range []string{"console", "ninedoor", "9p"} {
+		if !contains(lines, "task "+task+" polls=") {
+			t.Errorf("/proc/pump has no line for %s: %q", task, lines)
+		}
+	}
+	c.send("CAT /proc/9p/outstanding")
+	c.recv()
+	if got := c.until("END"); len(got) != 1 || !strings.HasPrefix(got[0], "outstanding current=0 limit=") {
+		t.Errorf("/proc/9p/outstanding = %q", got)
+	}
+}

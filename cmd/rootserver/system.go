@@ -37,6 +37,18 @@ type system struct {
 }
 
 func newSystem(clock pump.Clock, waiter pump.Waiter, opts options) (*system, error) {
+	s := &system{}
+	// Counters of tasks outside the hive, read through /proc like every
+	// other observation (the closures run only after s is complete).
+	files := map[string]func() []byte{
+		"pump":            func() []byte { return pumpText(s.pump.Stats()) },
+		"9p/outstanding":  func() []byte { return []byte(s.ninep.Stats().OutstandingText()) },
+		"9p/short_writes": func() []byte { return []byte(s.ninep.Stats().ShortWritesText()) },
+	}
+	for k, f := range opts.hive.ProcFiles {
+		files[k] = f
+	}
+	opts.hive.ProcFiles = files
 	hive, err := ninedoor.New(opts.hive)
 	if err != nil {
 		return nil, fmt.Errorf("rootserver: ninedoor: %w", err)
@@ -45,12 +57,10 @@ func newSystem(clock pump.Clock, waiter pump.Waiter, opts options) (*system, err
 	if opts.ninep.Clock == nil {
 		opts.ninep.Clock = clock
 	}
-	s := &system{
-		pump:    pump.New(clock, waiter),
-		hive:    hive,
-		console: console.New(opts.console, hiveAdapter{hive}, clock),
-		ninep:   p9srv.New(hive, opts.ninep),
-	}
+	s.pump = pump.New(clock, waiter)
+	s.hive = hive
+	s.console = console.New(opts.console, hiveAdapter{hive}, clock)
+	s.ninep = p9srv.New(hive, opts.ninep)
 	s.pump.Add("ninedoor", hive, budgetHive)
 	s.pump.Add("console", s.console, budgetConsole)
 	s.pump.Add("9p", s.ninep, budget9P)
@@ -73,4 +83,15 @@ func (s *system) serve9P(l netio.Listener) {
 			s.ninep.AddConn(io.ReadWriteCloser(c))
 		}
 	}), budget9P)
+}
+
+// pumpText renders the pump's per-task counters for /proc/pump, one line a
+// task: polls, busy time, longest poll and budget overruns.
+func pumpText(stats []pump.Stats) []byte {
+	var b []byte
+	for _, st := range stats {
+		b = fmt.Appendf(b, "task %s polls=%d busy_us=%d max_poll_us=%d budget_us=%d overruns=%d\n",
+			st.Name, st.Polls, st.Busy.Microseconds(), st.MaxPoll.Microseconds(), st.Budget.Microseconds(), st.Overruns)
+	}
+	return b
 }

@@ -100,6 +100,13 @@ type Config struct {
 	// Host, when non-nil, publishes the host-provider mount (§7.2 /host).
 	Host *Host
 
+	// ProcFiles are extra read-only /proc files supplied by the embedding,
+	// keyed by their path below /proc ("pump", "9p/outstanding"): counters
+	// of tasks that live outside the hive. Keys have one or two components;
+	// two-component keys must be under an existing /proc directory. They are
+	// listed after the standard entries, sorted.
+	ProcFiles map[string]func() []byte
+
 	// Clock returns Unix time; ticket expiry and every budget use it.
 	Clock func() time.Time
 

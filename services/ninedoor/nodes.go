@@ -158,9 +158,12 @@ func (h *Hive) lookupProc(p []string) *node {
 	if len(p) >= 2 && p[1] == "ingest" {
 		return h.lookupIngestProc(p)
 	}
+	if f, ok := h.cfg.ProcFiles[strings.Join(p[1:], "/")]; ok && len(p) <= 3 {
+		return static("/proc/"+strings.Join(p[1:], "/"), f)
+	}
 	switch len(p) {
 	case 1:
-		return dir("/proc", "boot", "tests", "lifecycle", "9p", "ingest", "root", "pressure")
+		return dir("/proc", append([]string{"boot", "tests", "lifecycle", "9p", "ingest", "root", "pressure"}, h.extraProc("")...)...)
 	case 2:
 		switch p[1] {
 		case "boot":
@@ -170,7 +173,7 @@ func (h *Hive) lookupProc(p []string) *node {
 		case "lifecycle":
 			return dir("/proc/lifecycle", "state", "reason", "since")
 		case "9p":
-			return dir("/proc/9p", "session")
+			return dir("/proc/9p", append([]string{"session"}, h.extraProc("9p")...)...)
 		case "root":
 			return dir("/proc/root", "reachable", "last_seen_ms", "cut_reason")
 		case "pressure":
@@ -228,6 +231,23 @@ func (h *Hive) lookupProc(p []string) *node {
 		}
 	}
 	return nil
+}
+
+// extraProc lists the Config.ProcFiles directly under /proc/<parent> (or
+// /proc itself for ""), sorted.
+func (h *Hive) extraProc(parent string) []string {
+	var names []string
+	for k := range h.cfg.ProcFiles {
+		dir, name, nested := strings.Cut(k, "/")
+		switch {
+		case parent == "" && !nested:
+			names = append(names, dir)
+		case parent != "" && nested && dir == parent && !strings.Contains(name, "/"):
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // bootText is /proc/boot (§7.2).
