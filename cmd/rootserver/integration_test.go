@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -390,5 +394,52 @@ func TestProcCounters(t *testing.T) {
 	c.recv()
 	if got := c.until("END"); len(got) != 1 || !strings.HasPrefix(got[0], "outstanding current=0 limit=") {
 		t.Errorf("/proc/9p/outstanding = %q", got)
+	}
+}
+
+// TestSerialConsoleOnStdio drives the hosted serial console: newline-ended
+// text lines on stdin, replies on stdout, the same grammar as TCP.
+func TestSerialConsoleOnStdio(t *testing.T) {
+	bin, _ := binaries(t)
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0")
+	cmd.Dir = repoRoot()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	io.WriteString(stdin, "attach queen\nping\ncat /proc/boot\n")
+	lines := make(chan string, 128)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- strings.TrimRight(sc.Text(), "\r")
+		}
+		close(lines)
+	}()
+	want := []string{"OK ATTACH role=queen", "OK PING reply=pong", "PONG", "Cohesix boot: root-task online", "END"}
+	deadline := time.After(20 * time.Second)
+	for len(want) > 0 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("stdout closed still waiting for %q", want)
+			}
+			if l == want[0] {
+				want = want[1:]
+			}
+		case <-deadline:
+			t.Fatalf("serial console: still waiting for %q", want)
+		}
 	}
 }
