@@ -28,6 +28,7 @@ toolchain:
 ifdef SEL4_BUILD_DIR
 image: image-sel4
 qemu: qemu-sel4
+bench-boot: bench-boot-sel4
 else
 ## image: the rootserver ELF for QEMU virt and its payload CPIO (size-guarded).
 image: toolchain
@@ -54,8 +55,10 @@ qemu-test: image qemu-deps
 	  ./images/virt/qemu-test.sh $(IMAGE_ELF) $(IMAGE_DIR)/cohsh $(QEMU_TEST_SCRIPTS)
 
 ## bench-boot: the boot, latency, throughput, idle and size figures of the image.
+ifndef SEL4_BUILD_DIR
 bench-boot: image
 	$(GO) run ./bench/boot -elf $(IMAGE_ELF) -cpio $(IMAGE_CPIO) -toolchain $(TOOLCHAIN) -json $(IMAGE_DIR)/bench-boot.json
+endif
 
 ## qemu-smoke: boot the runtime smoke program (timers, GC, fault to panic, PSCI off).
 qemu-smoke: toolchain qemu-deps

@@ -37,15 +37,11 @@ SEL4_REQUIRED = kernel/kernel.elf kernel/kernel.dtb CMakeCache.txt \
 	libsel4/sel4_arch_include/aarch64/sel4/sel4_arch/invocation.h \
 	libsel4/arch_include/arm/sel4/arch/invocation.h
 
-# Same network wiring as the virt embedding: one virtio-net (modern
-# virtio-mmio), console TCP port forwarded to the guest's 31337. Plus a
-# virtio-rng: under seL4 it is the only entropy source.
-SEL4_QEMU_ARGS = -machine virt,gic-version=$(SEL4_GIC) -cpu cortex-a57 -m 1024 -smp 1 \
-	-display none -global virtio-mmio.force-legacy=off -device virtio-rng-device \
-	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:$(TCP_PORT)-:31337 \
-	-device virtio-net-device,netdev=net0,mac=52:55:00:d1:55:01
+# The QEMU command line (machine, network wiring, flash bank) lives in
+# images/sel4/qemu.sh, shared by qemu-sel4, check-sel4 and bench-boot-sel4.
+SEL4_RUN = SEL4_GIC=$(SEL4_GIC) QEMU=$(SEL4_QEMU) ./images/sel4/qemu.sh
 
-.PHONY: sel4-check sel4-kconfig image-sel4 qemu-sel4 probe-sel4 check-sel4
+.PHONY: sel4-check sel4-kconfig image-sel4 qemu-sel4 probe-sel4 check-sel4 bench-boot-sel4
 
 ## sel4-check: fail with the name of every missing piece of SEL4_BUILD_DIR.
 sel4-check:
@@ -82,12 +78,14 @@ image-sel4: toolchain sel4-check $(SEL4_OUT)/stage1.elf | $(SEL4_OUT)
 	$(SEL4_PAYLOAD) -elfloader $(SEL4_ELFLOADER) -rootserver $(SEL4_OUT)/rootserver -strip \
 	  -stage1 $(SEL4_OUT)/stage1.elf -flash $(SEL4_OUT)/flash1.img -o $(SEL4_OUT)/elfloader
 
-sel4_flash = $(if $(wildcard $(SEL4_OUT)/flash1.img),-drive if=pflash$(comma)format=raw$(comma)unit=1$(comma)readonly=on$(comma)file=$(SEL4_OUT)/flash1.img)
-comma := ,
-
 ## qemu-sel4: boot out/sel4/elfloader (and flash bank 1 for the two-stage boot); serial on this terminal.
 qemu-sel4: image-sel4 qemu-deps
-	$(SEL4_QEMU) $(SEL4_QEMU_ARGS) -serial mon:stdio $(sel4_flash) -kernel $(SEL4_OUT)/elfloader
+	TCP_PORT=$(TCP_PORT) $(SEL4_RUN) $(SEL4_OUT)/elfloader
+
+## bench-boot-sel4: bench-boot's figures for the seL4 embedding.
+bench-boot-sel4: image-sel4 qemu-deps
+	$(GO) run ./bench/boot -elf $(SEL4_OUT)/elfloader -qemu images/sel4/qemu.sh \
+	  -cpio /dev/null -toolchain $(TOOLCHAIN) -json $(SEL4_OUT)/bench-boot.json
 
 # The probe is built by the ordinary toolchain (linux/arm64, entry moved off
 # the Go runtime), so it runs before the cohesix toolchain exists.
@@ -145,8 +143,8 @@ SEL4_SETTLE ?= 3
 check-sel4: image-sel4 qemu-deps
 	@set -e; $(GO) build -o $(SEL4_OUT)/cohsh ./cmd/cohsh; fails=0; \
 	boot() { \
-	  $(SEL4_QEMU) $(subst 127.0.0.1:$(TCP_PORT),127.0.0.1:$(SEL4_CHECK_PORT),$(SEL4_QEMU_ARGS)) -monitor none \
-	    -serial file:$(SEL4_OUT)/check-serial.log $(sel4_flash) -kernel $(SEL4_OUT)/elfloader >/dev/null 2>&1 & qpid=$$!; \
+	  TCP_PORT=$(SEL4_CHECK_PORT) QEMU_SERIAL=file:$(SEL4_OUT)/check-serial.log \
+	    $(SEL4_RUN) $(SEL4_OUT)/elfloader -monitor none >/dev/null 2>&1 & qpid=$$!; \
 	  for i in $$(seq 1 120); do grep -q "console ready" $(SEL4_OUT)/check-serial.log 2>/dev/null && { sleep $(SEL4_SETTLE); return 0; }; sleep 1; done; \
 	  echo "check-sel4: no console after 120 s" >&2; kill $$qpid; exit 1; }; \
 	run() { if timeout 300 $(SEL4_OUT)/cohsh --tcp-port $(SEL4_CHECK_PORT) --script "$$1" > $(SEL4_OUT)/check-$$(basename $$1).log 2>&1; \

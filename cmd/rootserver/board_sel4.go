@@ -18,4 +18,7 @@ var (
 	boardMapMMIO  = board.MapMMIO
 	boardAllocDMA = board.AllocDMA
 	boardBarrier  = board.Barrier
+	boardIdleText = board.IdleText
+	// How often the netstack polls the virtio-net device with no rx line.
+	boardDevicePoll = board.DevicePollInterval
 )

@@ -38,6 +38,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if hive.ProcFiles == nil {
+		hive.ProcFiles = map[string]func() []byte{}
+	}
+	hive.ProcFiles["idle"] = boardIdleText
 	opts := options{hive: hive, console: consoleConfig(""), ninep: ninePOptions()}
 	writeBootLog(os.Stdout, embedding)
 	clock := boardClock{}
@@ -51,6 +55,7 @@ func run() error {
 	// serial console still serves.
 	cfg := netstack.DefaultConfig()
 	cfg.Start = clock.Now()
+	cfg.PollInterval = boardDevicePoll()
 	if ns, err := netstack.New(boardPlatform{}, cfg); err != nil {
 		sys.hive.Logf("[WARN net] no network console: %v", err)
 		fmt.Printf("[cohesix:root-task] net: %v\n", err)

@@ -41,7 +41,7 @@ func newSystem(clock pump.Clock, waiter pump.Waiter, opts options) (*system, err
 	// Counters of tasks outside the hive, read through /proc like every
 	// other observation (the closures run only after s is complete).
 	files := map[string]func() []byte{
-		"pump":            func() []byte { return pumpText(s.pump.Stats()) },
+		"pump":            func() []byte { return pumpText(s.pump.Stats(), clock.Now()) },
 		"9p/outstanding":  func() []byte { return []byte(s.ninep.Stats().OutstandingText()) },
 		"9p/short_writes": func() []byte { return []byte(s.ninep.Stats().ShortWritesText()) },
 	}
@@ -86,12 +86,18 @@ func (s *system) serve9P(l netio.Listener) {
 }
 
 // pumpText renders the pump's per-task counters for /proc/pump, one line a
-// task: polls, busy time, longest poll and budget overruns.
-func pumpText(stats []pump.Stats) []byte {
+// task: polls, busy time, longest poll, budget overruns and how far off the
+// deadline it last reported is (next_us=none: it waits for I/O only).
+func pumpText(stats []pump.Stats, now time.Time) []byte {
 	var b []byte
 	for _, st := range stats {
-		b = fmt.Appendf(b, "task %s polls=%d busy_us=%d max_poll_us=%d budget_us=%d overruns=%d\n",
+		b = fmt.Appendf(b, "task %s polls=%d busy_us=%d max_poll_us=%d budget_us=%d overruns=%d",
 			st.Name, st.Polls, st.Busy.Microseconds(), st.MaxPoll.Microseconds(), st.Budget.Microseconds(), st.Overruns)
+		if st.Next.IsZero() {
+			b = append(b, " next_us=none\n"...)
+		} else {
+			b = fmt.Appendf(b, " next_us=%d\n", st.Next.Sub(now).Microseconds())
+		}
 	}
 	return b
 }

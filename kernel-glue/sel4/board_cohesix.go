@@ -4,6 +4,7 @@ package sel4
 
 import (
 	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -58,6 +59,13 @@ var brd struct {
 	rngProbed       bool
 	rng             virtioRNG[MMIO]
 	dmaNext, dmaSum uint64
+
+	// Blocking idle (init, hookIdle): every device line on one
+	// notification, woken by the physical timer or the PL031 alarm.
+	irqs      IRQSet
+	irqReady  bool
+	timerLine bool
+	idle      struct{ spins, blocks, wakeups uint64 }
 
 	line [192]byte
 }
@@ -173,8 +181,13 @@ func rtcSeconds() uint32 { return mmioRead32(brd.rtcRegs + PL031RegDR) }
 const (
 	uartDR = 0x00
 	uartFR = 0x18
-	frRXFE = 1 << 4
-	frTXFF = 1 << 5
+	// uartIMSC: with RX and RX-timeout unmasked the line is raised while
+	// received bytes wait, which wakes a blocked idle.
+	uartIMSC = 0x38
+	imscRX   = 1 << 4
+	imscRT   = 1 << 6
+	frRXFE   = 1 << 4
+	frTXFF   = 1 << 5
 )
 
 //go:nosplit
@@ -307,15 +320,94 @@ func probeRNG() {
 	logString("cohesix sel4: no virtio-rng device: no entropy (add -device virtio-rng-device)")
 }
 
-// hookIdle yields: without an exported timer there is no interrupt to wait
-// for, so idling is polling at the root task's priority.
+// init binds the device lines to a notification so idle can block. It runs
+// as a package initializer because that is the first moment the heap
+// exists (errors allocate) and no device has been started; until then, and
+// if it fails, idle polls with seL4_Yield.
+func init() {
+	lines := make([]uint, 0, 3+VirtioSlots)
+	lines = append(lines, PL011IntID)
+	if brd.rtcRegs != 0 {
+		lines = append(lines, PL031IntID)
+	}
+	for i := range VirtioSlots {
+		lines = append(lines, uint(VirtioIntID0+i))
+	}
+	timer := brd.cfg.ExportPTMR && brd.clock != ClockRTCInterpolated
+	if timer {
+		lines = append(lines, PhysTimerIntID)
+	}
+	if err := brd.irqs.Setup(&brd.env, lines); err != nil {
+		logString("cohesix sel4: idle polls with seL4_Yield: cannot bind interrupts: " + err.Error())
+		return
+	}
+	if brd.uart != 0 {
+		mmioWrite32(brd.uart+uartIMSC, imscRX|imscRT)
+	}
+	brd.timerLine, brd.irqReady = timer, true
+	wake := "the PL031 alarm (whole seconds)"
+	if timer {
+		wake = "the EL0 physical timer"
+	}
+	logString("cohesix sel4: idle blocks on a notification: PL011, PL031 and 32 virtio lines; wake-up by " + wake)
+}
+
+// hookIdle blocks in seL4_Wait when a wake-up source can end the wait in
+// time (PlanIdle), else yields once. Every call first acks the lines the
+// previous wake-up reported: the pump has serviced their devices since.
 //
 //go:linkname hookIdle runtime.cohesixIdle
 //go:nosplit
 func hookIdle(until int64) {
-	sysYield()
+	if !brd.irqReady {
+		sysYield()
+		if brd.clock == ClockRTCInterpolated {
+			brd.rtc.Tick()
+		}
+		return
+	}
+	brd.irqs.AckFired()
+	st := IdleState{Now: nanotime(), Until: until, Timer: brd.timerLine, RTC: rtcSeconds()}
 	if brd.clock == ClockRTCInterpolated {
-		brd.rtc.Tick()
+		st.Degraded, st.Base = true, brd.rtc.Base()
+	}
+	plan := PlanIdle(st)
+	switch plan.Action {
+	case IdleSpin:
+		brd.idle.spins++
+		badge, _, _, _, _, _ := sysNBRecv(uint64(brd.irqs.Ntfn))
+		brd.irqs.Fired(Word(badge))
+		sysYield()
+		if st.Degraded {
+			brd.rtc.Tick()
+		}
+	case IdleBlock:
+		brd.idle.blocks++
+		switch {
+		case plan.Timer:
+			// TVAL is relative, so the physical counter need not be
+			// readable; it is 32 bits signed, and an early wake-up is
+			// allowed.
+			writeCNTPTVAL(TimerTicks(until-st.Now, brd.cntHz))
+			writeCNTPCTL(1) // enabled, unmasked
+		case plan.Alarm != 0:
+			mmioWrite32(brd.rtcRegs+PL031RegICR, 1)
+			mmioWrite32(brd.rtcRegs+PL031RegMR, plan.Alarm)
+			mmioWrite32(brd.rtcRegs+PL031RegIMSC, 1)
+		}
+		badge, _, _, _, _, _ := sysRecv(uint64(brd.irqs.Ntfn))
+		brd.irqs.Fired(Word(badge))
+		brd.idle.wakeups++
+		if plan.Timer {
+			writeCNTPCTL(2) // disabled, masked: the line drops
+		}
+		if plan.Alarm != 0 {
+			mmioWrite32(brd.rtcRegs+PL031RegIMSC, 0)
+			mmioWrite32(brd.rtcRegs+PL031RegICR, 1)
+		}
+		if st.Degraded {
+			brd.rtc.Slept()
+		}
 	}
 }
 
@@ -331,6 +423,36 @@ func hookExit(code int32) {
 	b = append(b, "; suspending the root task"...)
 	logBytes(b)
 	suspendSelf()
+}
+
+// DevicePollInterval is how often drivers must poll a device even when no
+// line has fired: rarely once idle blocks on the device lines, which wake
+// it; as often as on a board without interrupts while idle polls.
+func DevicePollInterval() time.Duration {
+	if brd.irqReady {
+		return time.Second
+	}
+	return 10 * time.Millisecond
+}
+
+// IdleText is /proc/idle: how the root task idles, how often it spun,
+// blocked and woke, and how often each bound interrupt line fired.
+func IdleText() []byte {
+	mode, wake := "poll", "none"
+	switch {
+	case brd.irqReady && brd.timerLine:
+		mode, wake = "block", "cntp"
+	case brd.irqReady:
+		mode, wake = "block", "rtc-alarm"
+	}
+	b := fmt.Appendf(nil, "mode=%s wake=%s clock=%s spins=%d blocks=%d wakeups=%d\n",
+		mode, wake, brd.clock, brd.idle.spins, brd.idle.blocks, brd.idle.wakeups)
+	for i := range brd.irqs.Lines() {
+		if id, n := brd.irqs.Line(i); n > 0 {
+			b = fmt.Appendf(b, "irq intid=%d fired=%d\n", id, n)
+		}
+	}
+	return b
 }
 
 // Services' view of the board, the same shape as kernel-glue/virt's.

@@ -59,12 +59,18 @@ func CounterNanos(ticks, freq uint64) int64 {
 
 // PL031 RTC on QEMU virt (§11): its data register counts whole seconds.
 const (
-	PL031Base   = 0x0901_0000
-	PL031RegDR  = 0x000 // data register: seconds
-	PL031RegCR  = 0x00C // control register: bit 0 starts the counter
-	PL031IntID  = 34
-	rtcMaxRate  = 1 << 40
-	nsPerSecond = 1_000_000_000
+	PL031Base    = 0x0901_0000
+	PL031RegDR   = 0x000 // data register: seconds
+	PL031RegMR   = 0x004 // match register: the alarm second
+	PL031RegCR   = 0x00C // control register: bit 0 starts the counter
+	PL031RegIMSC = 0x010 // interrupt mask: bit 0 enables the alarm line
+	PL031RegICR  = 0x01C // interrupt clear
+	// PhysTimerIntID is the EL1 physical timer's PPI, free for the root
+	// task: the kernel ticks on the virtual timer (27).
+	PhysTimerIntID = 30
+	PL031IntID     = 34
+	rtcMaxRate     = 1 << 40
+	nsPerSecond    = 1_000_000_000
 )
 
 // RTCClock is the degraded monotonic clock. Each Tick is one "count" (the
@@ -91,6 +97,9 @@ type RTCClock struct {
 	guess     uint64 // counts per second assumed before calibration
 	edgesSeen int
 	last      int64
+	// slept: the board blocked since the last edge, so the counts up to
+	// the next edge are not a second's worth of idling.
+	slept bool
 }
 
 // NewRTCClock makes a degraded clock over read, which returns the PL031
@@ -120,7 +129,7 @@ func (c *RTCClock) Now() int64 {
 		c.started, c.base, c.edgeSec, c.edgeCount = true, s, s, c.count
 	}
 	if s > c.edgeSec { // a later second; an RTC set back is ignored
-		if c.edgesSeen > 0 {
+		if c.edgesSeen > 0 && !c.slept {
 			// counts over whole seconds since the previous edge
 			r := (c.count - c.edgeCount) / uint64(s-c.edgeSec)
 			r = max(1, min(r, rtcMaxRate))
@@ -131,7 +140,7 @@ func (c *RTCClock) Now() int64 {
 			}
 		}
 		c.edgesSeen++
-		c.edgeSec, c.edgeCount = s, c.count
+		c.edgeSec, c.edgeCount, c.slept = s, c.count, false
 	}
 	rate := c.rate
 	if rate == 0 {
@@ -146,6 +155,15 @@ func (c *RTCClock) Now() int64 {
 	c.last = now
 	return now
 }
+
+// Slept tells the clock the board blocked in seL4_Wait: time passed with
+// no counts, so the second under way must not calibrate the rate. The
+// clock holds still while blocked and jumps to the next edge when it reads
+// it (a wake-up by the RTC alarm lands exactly on one).
+func (c *RTCClock) Slept() { c.slept = true }
+
+// Base is the RTC second at the first read: edge k is at (k-Base) seconds.
+func (c *RTCClock) Base() uint32 { return c.base }
 
 // Rate is the calibrated counts per second, 0 before calibration.
 func (c *RTCClock) Rate() uint64 { return c.rate }

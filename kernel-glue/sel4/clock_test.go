@@ -213,3 +213,40 @@ KernelPlatform:STRING=qemu-arm-virt
 		t.Error("MCS accepted")
 	}
 }
+
+// TestRTCClockSleepKeepsCalibration: a blocking idle passes time without
+// counts; told so, the clock neither lets that second lower the rate nor
+// runs backwards, and lands on the edge it wakes at.
+func TestRTCClockSleepKeepsCalibration(t *testing.T) {
+	for _, tell := range []bool{true, false} {
+		r := &simRTC{step: func(int) int64 { return 1e5 }, wall: 70, ns: 300e6}
+		c := NewRTCClock(r.read, 0)
+		c.Now()
+		for r.ns < 5e9 {
+			r.tick(c)
+			c.Now()
+		}
+		want := c.Rate()
+		before := c.Now()
+		if tell {
+			c.Slept()
+		}
+		r.ns = 8e9 // blocked until the alarm at the 8 s edge
+		// The first read was in RTC second 70, so the 8 s edge reads 8 s.
+		if got := c.Now(); got < before || got != 8e9 {
+			t.Fatalf("after waking on the 8 s edge the clock reads %d", got)
+		}
+		for r.ns < 11e9 {
+			r.tick(c)
+			c.Now()
+		}
+		got := c.Rate()
+		off := float64(got)/float64(want) - 1
+		if tell && (off > 0.05 || off < -0.05) {
+			t.Errorf("told of the sleep: rate %d after it, %d before", got, want)
+		}
+		if !tell && off > -0.05 {
+			t.Errorf("untold: rate %d after a sleep, %d before; the test no longer shows what Slept prevents", got, want)
+		}
+	}
+}

@@ -18,6 +18,8 @@ func sysDebugHalt()
 func readCNTVCT() uint64
 func readCNTPCT() uint64
 func readCNTFRQ() uint64
+func writeCNTPTVAL(v uint64)
+func writeCNTPCTL(v uint64)
 
 func mmioRead32(addr uintptr) uint32
 func mmioWrite32(addr uintptr, v uint32)

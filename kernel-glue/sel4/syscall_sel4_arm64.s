@@ -153,6 +153,23 @@ TEXT ·readCNTPCT(SB),NOSPLIT,$0-8
 	MOVD	R0, ret+0(FP)
 	RET
 
+// The EL0 physical timer (KernelArmExportPTMRUser), the idle wake-up
+// where the kernel exports it; the kernel's own tick is the virtual timer.
+
+// func writeCNTPTVAL(v uint64)
+TEXT ·writeCNTPTVAL(SB),NOSPLIT,$0-8
+	MOVD	v+0(FP), R0
+	MSR	R0, CNTP_TVAL_EL0
+	ISB	$15
+	RET
+
+// func writeCNTPCTL(v uint64)
+TEXT ·writeCNTPCTL(SB),NOSPLIT,$0-8
+	MOVD	v+0(FP), R0
+	MSR	R0, CNTP_CTL_EL0
+	ISB	$15
+	RET
+
 // func readCNTFRQ() uint64
 TEXT ·readCNTFRQ(SB),NOSPLIT,$0-8
 	MRS	CNTFRQ_EL0, R0

@@ -2,7 +2,11 @@
 
 package virt
 
-import _ "unsafe" // for go:linkname
+import (
+	"fmt"
+	"time"
+	_ "unsafe" // for go:linkname
+)
 
 // Idle: WFI with the virtual timer armed for the next deadline. IRQs stay
 // masked in PSTATE; WFI still wakes when the GIC signals a pending
@@ -75,6 +79,16 @@ func hookIdle(until int64) {
 
 // IdleWakeups counts returns from WFI, for /proc counters.
 func IdleWakeups() uint64 { return idleWakeups }
+
+// DevicePollInterval is how often drivers poll a device whose line may
+// not have fired: the GIC forwards every device line to WFI, so this is
+// only a safety net.
+func DevicePollInterval() time.Duration { return 10 * time.Millisecond }
+
+// IdleText is /proc/idle: how the board idles and how often it woke.
+func IdleText() []byte {
+	return fmt.Appendf(nil, "mode=wfi wake=virtual-timer wakeups=%d\n", idleWakeups)
+}
 
 // ackInterrupts acknowledges and completes every interrupt the GIC holds
 // pending. The handlers are the pump's tasks, which poll their devices on

@@ -1,0 +1,110 @@
+package sel4
+
+import "time"
+
+// How the root task idles. A non-MCS kernel has no timeout on Recv, so a
+// blocking idle needs a wake-up source of its own (§9): the EL0 physical
+// timer where the kernel exports it (KernelArmExportPTMRUser), else the
+// PL031 RTC's alarm, which has whole-second resolution. The device lines
+// (PL011, virtio) wake the root task as soon as there is work. Between the
+// alarm's resolution and a near deadline the board polls with seL4_Yield.
+
+// IdleAction is what one idle does.
+type IdleAction uint8
+
+const (
+	// IdleReturn: the deadline has passed.
+	IdleReturn IdleAction = iota
+	// IdleSpin: seL4_Yield once; no wake-up source is fine enough.
+	IdleSpin
+	// IdleBlock: seL4_Wait until a device line or the wake-up fires.
+	IdleBlock
+)
+
+func (a IdleAction) String() string { return [...]string{"return", "spin", "block"}[a] }
+
+// IdleState is what PlanIdle decides from.
+type IdleState struct {
+	Now   int64 // nanotime
+	Until int64 // the deadline in nanotime; ≤ 0: none
+	// Timer: the physical timer is exported and its line bound.
+	Timer bool
+	// RTC is the RTC's current second.
+	RTC uint32
+	// Degraded: the clock is an RTCClock, exact at RTC edges, whose edge
+	// for second k is at (k-Base) seconds of nanotime.
+	Degraded bool
+	Base     uint32
+}
+
+// IdlePlan is one idle's action and, for IdleBlock, its wake-up.
+type IdlePlan struct {
+	Action IdleAction
+	// Timer: arm the physical timer for the deadline.
+	Timer bool
+	// Alarm is the RTC second to arm the PL031 match for; 0: none (block
+	// until a device line fires).
+	Alarm uint32
+}
+
+// DegradedSpin is how close a deadline must be for the degraded clock to
+// spin towards it instead of sleeping to the next RTC edge. Sleeping makes
+// a deadline up to a second late; the degraded clock is only accurate to
+// about a second anyway, and spinning costs a host core.
+const DegradedSpin = 50 * time.Millisecond
+
+// PlanIdle decides how to idle.
+//
+//   - With the timer: block with it armed for the deadline, exactly.
+//   - With a precise clock and only the RTC alarm: block to the last edge
+//     that cannot be after the deadline, then spin the remainder (under two
+//     seconds), so timers are never late.
+//   - With the degraded clock: block to the first edge at or after the
+//     deadline (the clock jumps to it exactly), unless the deadline is
+//     within DegradedSpin; timers are up to a second late.
+func PlanIdle(s IdleState) IdlePlan {
+	if s.Until <= 0 {
+		return IdlePlan{Action: IdleBlock}
+	}
+	d := s.Until - s.Now
+	if d <= 0 {
+		return IdlePlan{Action: IdleReturn}
+	}
+	if s.Timer {
+		return IdlePlan{Action: IdleBlock, Timer: true}
+	}
+	if s.Degraded {
+		if d < int64(DegradedSpin) {
+			return IdlePlan{Action: IdleSpin}
+		}
+		edge := s.Base + uint32((s.Until+nsPerSecond-1)/nsPerSecond)
+		if edge <= s.RTC {
+			// The RTC is past the deadline's edge but the clock has not
+			// read it yet: the next Now catches up.
+			return IdlePlan{Action: IdleSpin}
+		}
+		return IdlePlan{Action: IdleBlock, Alarm: edge}
+	}
+	// The current second began at or before Now, so edge RTC+k comes
+	// within k seconds: k = ⌊d⌋ is never after the deadline.
+	k := uint32(d / nsPerSecond)
+	if k == 0 {
+		return IdlePlan{Action: IdleSpin}
+	}
+	return IdlePlan{Action: IdleBlock, Alarm: s.RTC + k}
+}
+
+// TimerTicks converts a wait of d ns into CNTP_TVAL ticks at freq Hz,
+// clamped to what the signed 32-bit TVAL holds (34 s at 62.5 MHz) and at
+// least one tick.
+func TimerTicks(d int64, freq uint64) uint64 {
+	const maxTVAL = 1<<31 - 1
+	if d <= 0 || freq == 0 {
+		return 1
+	}
+	if uint64(d)/nsPerSecond >= maxTVAL/freq {
+		return maxTVAL
+	}
+	t := uint64(d)/nsPerSecond*freq + uint64(d)%nsPerSecond*freq/nsPerSecond
+	return max(1, min(t, maxTVAL))
+}

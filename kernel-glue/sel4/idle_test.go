@@ -1,0 +1,49 @@
+package sel4
+
+import "testing"
+
+func TestPlanIdle(t *testing.T) {
+	const s = nsPerSecond
+	for _, tc := range []struct {
+		name string
+		in   IdleState
+		want IdlePlan
+	}{
+		{"no deadline blocks without an alarm", IdleState{Now: 5 * s, RTC: 105, Degraded: true, Base: 100}, IdlePlan{Action: IdleBlock}},
+		{"deadline passed", IdleState{Now: 5 * s, Until: 5 * s, RTC: 105}, IdlePlan{Action: IdleReturn}},
+		{"timer arms for the deadline", IdleState{Now: 1, Until: 2, Timer: true}, IdlePlan{Action: IdleBlock, Timer: true}},
+		{"degraded: near deadline spins", IdleState{Now: 5 * s, Until: 5*s + 10e6, RTC: 105, Degraded: true, Base: 100}, IdlePlan{Action: IdleSpin}},
+		{"degraded: sleeps to the edge at or after", IdleState{Now: 5*s + 100e6, Until: 6*s + 300e6, RTC: 105, Degraded: true, Base: 100}, IdlePlan{Action: IdleBlock, Alarm: 107}},
+		{"degraded: deadline on an edge", IdleState{Now: 5 * s, Until: 7 * s, RTC: 105, Degraded: true, Base: 100}, IdlePlan{Action: IdleBlock, Alarm: 107}},
+		{"degraded: RTC already past the edge", IdleState{Now: 5*s + 900e6, Until: 5*s + 990e6, RTC: 107, Degraded: true, Base: 100}, IdlePlan{Action: IdleSpin}},
+		{"degraded: edge already read", IdleState{Now: 5*s + 100e6, Until: 5*s + 800e6, RTC: 106, Degraded: true, Base: 100}, IdlePlan{Action: IdleSpin}},
+		{"precise: under a second spins", IdleState{Now: 5 * s, Until: 5*s + 999e6, RTC: 40}, IdlePlan{Action: IdleSpin}},
+		{"precise: never past the deadline", IdleState{Now: 5 * s, Until: 7*s + 500e6, RTC: 40}, IdlePlan{Action: IdleBlock, Alarm: 42}},
+		{"precise: one second", IdleState{Now: 5 * s, Until: 6 * s, RTC: 40}, IdlePlan{Action: IdleBlock, Alarm: 41}},
+	} {
+		if got := PlanIdle(tc.in); got != tc.want {
+			t.Errorf("%s: PlanIdle(%+v) = %+v, want %+v", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTimerTicks(t *testing.T) {
+	for _, tc := range []struct {
+		d    int64
+		freq uint64
+		want uint64
+	}{
+		{1_000_000, 62_500_000, 62_500},
+		{0, 62_500_000, 1},
+		{-5, 62_500_000, 1},
+		{1, 62_500_000, 1},
+		{1_500_000_000, 62_500_000, 93_750_000},
+		{40_000_000_000, 62_500_000, 1<<31 - 1},
+		{1 << 62, 1_000_000_000, 1<<31 - 1},
+		{1_000, 0, 1},
+	} {
+		if got := TimerTicks(tc.d, tc.freq); got != tc.want {
+			t.Errorf("TimerTicks(%d, %d) = %d, want %d", tc.d, tc.freq, got, tc.want)
+		}
+	}
+}
