@@ -36,12 +36,13 @@ type figures struct {
 	PingP50Us        float64 `json:"ping_p50_us"`      // round trip to PONG
 	PingP90Us        float64 `json:"ping_p90_us"`
 	PingP99Us        float64 `json:"ping_p99_us"`
-	CatPerSecond     float64 `json:"cat_per_second"`    // CAT /proc/boot, sequential
-	IdleCPUPercent   float64 `json:"idle_cpu_percent"`  // QEMU process, guest idle, % of one host core
-	HeapInuseKiB     int64   `json:"heap_inuse_kib"`    // after boot
-	RootserverBytes  int64   `json:"rootserver_bytes"`  //
-	CPIOBytes        int64   `json:"cpio_bytes"`        //
-	ToolchainSeconds int64   `json:"toolchain_build_s"` // from make toolchain's record
+	CatPerSecond     float64 `json:"cat_per_second"`         // CAT /proc/boot, sequential
+	IdleCPUPercent   float64 `json:"idle_cpu_percent"`       // QEMU process, guest idle, % of one host core
+	IdleLaterPercent float64 `json:"idle_later_cpu_percent"` // the same over the next window, once any post-activity spin has ended
+	HeapInuseKiB     int64   `json:"heap_inuse_kib"`         // after boot
+	RootserverBytes  int64   `json:"rootserver_bytes"`       //
+	CPIOBytes        int64   `json:"cpio_bytes"`             //
+	ToolchainSeconds int64   `json:"toolchain_build_s"`      // from make toolchain's record
 	Pings            int     `json:"pings"`
 }
 
@@ -72,7 +73,7 @@ func main() {
 	fmt.Printf("QEMU start to console AUTH    %.0f ms (guest: pump running %.0f ms after power on)\n", f.ConsoleReadyMs, f.GuestReadyMs)
 	fmt.Printf("PING round trip (n=%d)      p50 %.0f us, p90 %.0f us, p99 %.0f us\n", f.Pings, f.PingP50Us, f.PingP90Us, f.PingP99Us)
 	fmt.Printf("CAT /proc/boot                %.0f per second\n", f.CatPerSecond)
-	fmt.Printf("idle QEMU CPU                 %.1f%% of one host core\n", f.IdleCPUPercent)
+	fmt.Printf("idle QEMU CPU                 %.1f%% of one host core (the next %v: %.1f%%)\n", f.IdleCPUPercent, *idleFor, f.IdleLaterPercent)
 	fmt.Printf("heap in use after boot        %d KiB\n", f.HeapInuseKiB)
 	fmt.Printf("rootserver ELF                %d bytes\n", f.RootserverBytes)
 	fmt.Printf("payload CPIO                  %d bytes\n", f.CPIOBytes)
@@ -197,19 +198,23 @@ func run(elf, script string, port int, token string, pings int, catFor, idleFor 
 	}
 	f.CatPerSecond = float64(n) / catFor.Seconds()
 
-	// Idle: the connection stays open and quiet.
-	t0, err := cpuTicks(cmd.Process.Pid)
-	if err != nil {
-		return f, err
+	// Idle: the connection stays open and quiet, over two windows: right
+	// after the activity, and the window after that (the seL4 board's
+	// degraded clock spins for up to two seconds after a device wakes it).
+	for _, dst := range []*float64{&f.IdleCPUPercent, &f.IdleLaterPercent} {
+		t0, err := cpuTicks(cmd.Process.Pid)
+		if err != nil {
+			return f, err
+		}
+		w0 := time.Now()
+		time.Sleep(idleFor)
+		t1, err := cpuTicks(cmd.Process.Pid)
+		if err != nil {
+			return f, err
+		}
+		const clkTck = 100 // USER_HZ on Linux
+		*dst = 100 * float64(t1-t0) / clkTck / time.Since(w0).Seconds()
 	}
-	w0 := time.Now()
-	time.Sleep(idleFor)
-	t1, err := cpuTicks(cmd.Process.Pid)
-	if err != nil {
-		return f, err
-	}
-	const clkTck = 100 // USER_HZ on Linux
-	f.IdleCPUPercent = 100 * float64(t1-t0) / clkTck / time.Since(w0).Seconds()
 	return f, nil
 }
 

@@ -56,6 +56,7 @@ var brd struct {
 	cntBase, cntHz  uint64
 	rtcBootSec      int64
 	heapLimit       uintptr
+	heapMapped      uintptr // the window is backed by frames up to here
 	rngProbed       bool
 	rng             virtioRNG[MMIO]
 	dmaNext, dmaSum uint64
@@ -65,7 +66,11 @@ var brd struct {
 	irqs      IRQSet
 	irqReady  bool
 	timerLine bool
-	idle      struct{ spins, blocks, wakeups uint64 }
+	idle      struct {
+		spins           [numSpinReasons]uint64
+		blocks, wakeups uint64
+	}
+	spinUntil uint32 // degraded clock: spin while the RTC is below this
 
 	line [192]byte
 }
@@ -138,20 +143,46 @@ func boot() {
 	brd.clockReady = true
 	logString(brd.clock.BootLine())
 
+	// The heap window is mapped on demand (hookCommit): retyping a 2 MiB
+	// frame makes the kernel clear it, and clearing the whole window took
+	// two seconds of a TCG boot for a heap that uses a few MiB.
 	n := HeapFrames(&brd.bi)
-	if n == 0 || brd.env.MapRAMLarge(HeapVA, n) != nil {
-		fatal("sel4: cannot map the heap window")
+	if n == 0 {
+		fatal("sel4: no RAM for the heap window")
 	}
+	brd.heapMapped = HeapVA
 	brd.heapLimit = uintptr(HeapVA + uint64(n)<<LargePageBits)
-	b = append(brd.line[:0], "cohesix sel4: heap "...)
+	b = append(brd.line[:0], "cohesix sel4: heap window "...)
 	b = appendUint(b, uint64(n)<<LargePageBits>>20)
 	b = append(b, " MiB at "...)
 	b = appendHex(b, HeapVA)
-	b = append(b, ", "...)
-	b = appendUint(b, uint64(brd.env.PageTables))
-	b = append(b, " page tables"...)
+	b = append(b, ", mapped on demand in 2 MiB frames"...)
 	logBytes(b)
 }
+
+// hookCommit maps 2 MiB frames until the heap window is usable up to
+// limit. It runs inside sbrk, under the heap lock: nothing here may
+// allocate, so the window was sized at boot (HeapFrames leaves
+// HeapReserve for kernel objects and DMA) and a kernel refusal, which
+// would mean the allocator's model is wrong, just fails the grow.
+//
+//go:linkname hookCommit runtime.cohesixCommit
+//go:nosplit
+func hookCommit(limit uintptr) bool {
+	for brd.heapMapped < limit {
+		if brd.heapMapped >= brd.heapLimit {
+			return false
+		}
+		if brd.env.MapRAMLarge(uint64(brd.heapMapped), 1) != nil {
+			return false
+		}
+		brd.heapMapped += 1 << LargePageBits
+	}
+	return true
+}
+
+// HeapMapped is how much of the heap window is backed by frames.
+func HeapMapped() uintptr { return brd.heapMapped - HeapVA }
 
 // mapDevicePage maps the device page holding pa (once) and returns the VA
 // of pa.
@@ -325,17 +356,19 @@ func probeRNG() {
 // exists (errors allocate) and no device has been started; until then, and
 // if it fails, idle polls with seL4_Yield.
 func init() {
+	// The order fixes the badges: PL031 is bit 1 (rtcBadge).
 	lines := make([]uint, 0, 3+VirtioSlots)
-	lines = append(lines, PL011IntID)
-	if brd.rtcRegs != 0 {
-		lines = append(lines, PL031IntID)
-	}
+	lines = append(lines, PL011IntID, PL031IntID)
 	for i := range VirtioSlots {
 		lines = append(lines, uint(VirtioIntID0+i))
 	}
 	timer := brd.cfg.ExportPTMR && brd.clock != ClockRTCInterpolated
 	if timer {
 		lines = append(lines, PhysTimerIntID)
+	}
+	if brd.rtcRegs == 0 && !timer {
+		logString("cohesix sel4: idle polls with seL4_Yield: neither a PL031 alarm nor an EL0 timer can end a wait")
+		return
 	}
 	if err := brd.irqs.Setup(&brd.env, lines); err != nil {
 		logString("cohesix sel4: idle polls with seL4_Yield: cannot bind interrupts: " + err.Error())
@@ -345,6 +378,9 @@ func init() {
 		mmioWrite32(brd.uart+uartIMSC, imscRX|imscRT)
 	}
 	brd.timerLine, brd.irqReady = timer, true
+	if brd.clock == ClockRTCInterpolated {
+		brd.spinUntil = rtcSeconds() + DegradedActive // calibrate first
+	}
 	wake := "the PL031 alarm (whole seconds)"
 	if timer {
 		wake = "the EL0 physical timer"
@@ -367,16 +403,22 @@ func hookIdle(until int64) {
 		return
 	}
 	brd.irqs.AckFired()
-	st := IdleState{Now: nanotime(), Until: until, Timer: brd.timerLine, RTC: rtcSeconds()}
+	st := IdleState{Now: nanotime(), Until: until, Timer: brd.timerLine}
+	if brd.rtcRegs != 0 {
+		st.RTC = rtcSeconds()
+	}
 	if brd.clock == ClockRTCInterpolated {
-		st.Degraded, st.Base = true, brd.rtc.Base()
+		st.Degraded, st.Base, st.SpinUntil = true, brd.rtc.Base(), brd.spinUntil
 	}
 	plan := PlanIdle(st)
 	switch plan.Action {
 	case IdleSpin:
-		brd.idle.spins++
+		brd.idle.spins[plan.Why]++
 		badge, _, _, _, _, _ := sysNBRecv(uint64(brd.irqs.Ntfn))
 		brd.irqs.Fired(Word(badge))
+		if st.Degraded && Word(badge)&^rtcBadge != 0 {
+			brd.spinUntil = st.RTC + DegradedActive
+		}
 		sysYield()
 		if st.Degraded {
 			brd.rtc.Tick()
@@ -407,9 +449,15 @@ func hookIdle(until int64) {
 		}
 		if st.Degraded {
 			brd.rtc.Slept()
+			if Word(badge)&^rtcBadge != 0 {
+				brd.spinUntil = rtcSeconds() + DegradedActive // degraded implies the RTC is mapped
+			}
 		}
 	}
 }
+
+// rtcBadge is the PL031 line's badge bit (init binds it second).
+const rtcBadge Word = 1 << 1
 
 //go:linkname hookExit runtime.cohesixExit
 //go:nosplit
@@ -445,8 +493,9 @@ func IdleText() []byte {
 	case brd.irqReady:
 		mode, wake = "block", "rtc-alarm"
 	}
-	b := fmt.Appendf(nil, "mode=%s wake=%s clock=%s spins=%d blocks=%d wakeups=%d\n",
-		mode, wake, brd.clock, brd.idle.spins, brd.idle.blocks, brd.idle.wakeups)
+	sp := &brd.idle.spins
+	b := fmt.Appendf(nil, "mode=%s wake=%s clock=%s blocks=%d wakeups=%d spins_near=%d spins_active=%d spins_edge=%d\n",
+		mode, wake, brd.clock, brd.idle.blocks, brd.idle.wakeups, sp[SpinNear], sp[SpinActive], sp[SpinEdge])
 	for i := range brd.irqs.Lines() {
 		if id, n := brd.irqs.Line(i); n > 0 {
 			b = fmt.Appendf(b, "irq intid=%d fired=%d\n", id, n)

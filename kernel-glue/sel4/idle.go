@@ -35,11 +35,34 @@ type IdleState struct {
 	// for second k is at (k-Base) seconds of nanotime.
 	Degraded bool
 	Base     uint32
+	// SpinUntil (degraded only): spin while RTC < SpinUntil. The degraded
+	// clock only interpolates within a second while the board spins, so it
+	// spins for a while after each device wake-up: an active session gets
+	// sub-second timing (throttle delays, budgets), a quiet board sleeps.
+	SpinUntil uint32
 }
+
+// SpinReason says why an idle spins rather than blocks.
+type SpinReason uint8
+
+const (
+	NotSpinning SpinReason = iota
+	// SpinNear: the deadline is closer than the wake-up source resolves.
+	SpinNear
+	// SpinActive: a device woke the degraded clock's board recently.
+	SpinActive
+	// SpinEdge: the RTC has passed the deadline's edge; the clock is
+	// about to read it.
+	SpinEdge
+	numSpinReasons
+)
+
+func (r SpinReason) String() string { return [...]string{"none", "near", "active", "edge"}[r] }
 
 // IdlePlan is one idle's action and, for IdleBlock, its wake-up.
 type IdlePlan struct {
 	Action IdleAction
+	Why    SpinReason // for IdleSpin
 	// Timer: arm the physical timer for the deadline.
 	Timer bool
 	// Alarm is the RTC second to arm the PL031 match for; 0: none (block
@@ -53,6 +76,11 @@ type IdlePlan struct {
 // about a second anyway, and spinning costs a host core.
 const DegradedSpin = 50 * time.Millisecond
 
+// DegradedActive is how many RTC edges the degraded clock keeps spinning
+// for after a device wakes it: two, so that every burst of activity holds
+// one whole edge-to-edge interval to calibrate on.
+const DegradedActive = 2
+
 // PlanIdle decides how to idle.
 //
 //   - With the timer: block with it armed for the deadline, exactly.
@@ -61,9 +89,13 @@ const DegradedSpin = 50 * time.Millisecond
 //     seconds), so timers are never late.
 //   - With the degraded clock: block to the first edge at or after the
 //     deadline (the clock jumps to it exactly), unless the deadline is
-//     within DegradedSpin; timers are up to a second late.
+//     within DegradedSpin or a device woke the board less than
+//     DegradedActive seconds ago; timers are up to a second late.
 func PlanIdle(s IdleState) IdlePlan {
 	if s.Until <= 0 {
+		if s.Degraded && s.RTC < s.SpinUntil {
+			return IdlePlan{Action: IdleSpin, Why: SpinActive}
+		}
 		return IdlePlan{Action: IdleBlock}
 	}
 	d := s.Until - s.Now
@@ -75,13 +107,16 @@ func PlanIdle(s IdleState) IdlePlan {
 	}
 	if s.Degraded {
 		if d < int64(DegradedSpin) {
-			return IdlePlan{Action: IdleSpin}
+			return IdlePlan{Action: IdleSpin, Why: SpinNear}
+		}
+		if s.RTC < s.SpinUntil {
+			return IdlePlan{Action: IdleSpin, Why: SpinActive}
 		}
 		edge := s.Base + uint32((s.Until+nsPerSecond-1)/nsPerSecond)
 		if edge <= s.RTC {
 			// The RTC is past the deadline's edge but the clock has not
 			// read it yet: the next Now catches up.
-			return IdlePlan{Action: IdleSpin}
+			return IdlePlan{Action: IdleSpin, Why: SpinEdge}
 		}
 		return IdlePlan{Action: IdleBlock, Alarm: edge}
 	}
@@ -89,7 +124,7 @@ func PlanIdle(s IdleState) IdlePlan {
 	// within k seconds: k = ⌊d⌋ is never after the deadline.
 	k := uint32(d / nsPerSecond)
 	if k == 0 {
-		return IdlePlan{Action: IdleSpin}
+		return IdlePlan{Action: IdleSpin, Why: SpinNear}
 	}
 	return IdlePlan{Action: IdleBlock, Alarm: s.RTC + k}
 }

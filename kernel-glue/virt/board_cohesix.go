@@ -130,6 +130,12 @@ func hookWrite(p *byte, n int32) {
 
 var ramEnd uintptr
 
+// hookCommit has nothing to do: the window is RAM, identity-mapped at boot.
+//
+//go:linkname hookCommit runtime.cohesixCommit
+//go:nosplit
+func hookCommit(limit uintptr) bool { return true }
+
 //go:linkname hookMemory runtime.cohesixMemory
 func hookMemory() (base, limit uintptr) {
 	if ramEnd == 0 {

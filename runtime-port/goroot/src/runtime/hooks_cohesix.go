@@ -32,6 +32,14 @@ import _ "unsafe" // for go:linkname
 // not be zero: sbrk clears it.
 func cohesixMemory() (base, limit uintptr)
 
+// cohesixCommit makes the window usable up to limit and reports whether it
+// could; sbrk calls it before it first hands out memory past its
+// high-water mark, and fails (out of memory) on false. A board whose window
+// is plain RAM returns true. The seL4 root task maps frames here, on
+// demand, so that boot does not wait for the kernel to clear a window the
+// program may never use.
+func cohesixCommit(limit uintptr) bool
+
 // cohesixWrite writes n bytes to the console, polling; it returns once
 // the bytes are queued in the device.
 //

@@ -47,6 +47,9 @@ func sbrk(n uintptr) unsafe.Pointer {
 		return nil
 	}
 	if bl+n > blocMax {
+		if !cohesixCommit(bl + n) {
+			return nil
+		}
 		memclrNoHeapPointers(unsafe.Pointer(blocMax), bl+n-blocMax)
 		blocMax = bl + n
 	}
