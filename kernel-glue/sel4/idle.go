@@ -70,11 +70,10 @@ type IdlePlan struct {
 	Alarm uint32
 }
 
-// DegradedSpin is how close a deadline must be for the degraded clock to
-// spin towards it instead of sleeping to the next RTC edge. Sleeping makes
-// a deadline up to a second late; the degraded clock is only accurate to
-// about a second anyway, and spinning costs a host core.
-const DegradedSpin = 50 * time.Millisecond
+// CoarseSpin is how close a deadline must be for a board without the
+// timer to spin towards it instead of sleeping to an RTC edge. Sleeping
+// makes a deadline up to a second late; spinning costs a host core.
+const CoarseSpin = 50 * time.Millisecond
 
 // DegradedActive is how many RTC edges the degraded clock keeps spinning
 // for after a device wakes it: two, so that every burst of activity holds
@@ -84,13 +83,14 @@ const DegradedActive = 2
 // PlanIdle decides how to idle.
 //
 //   - With the timer: block with it armed for the deadline, exactly.
-//   - With a precise clock and only the RTC alarm: block to the last edge
-//     that cannot be after the deadline, then spin the remainder (under two
-//     seconds), so timers are never late.
-//   - With the degraded clock: block to the first edge at or after the
-//     deadline (the clock jumps to it exactly), unless the deadline is
-//     within DegradedSpin or a device woke the board less than
-//     DegradedActive seconds ago; timers are up to a second late.
+//   - With only the RTC alarm, deadlines within CoarseSpin are spun to;
+//     farther ones are slept to an RTC edge, up to a second late:
+//   - with a precise clock, to edge RTC+⌈d⌉. Its phase is unknown, so it
+//     may come up to a second early; the wake-up is then on an edge, and
+//     the next edge is past the deadline.
+//   - with the degraded clock, to the first edge at or after the deadline
+//     (the clock jumps to it exactly), but not while a device woke the
+//     board less than DegradedActive edges ago.
 func PlanIdle(s IdleState) IdlePlan {
 	if s.Until <= 0 {
 		if s.Degraded && s.RTC < s.SpinUntil {
@@ -106,7 +106,7 @@ func PlanIdle(s IdleState) IdlePlan {
 		return IdlePlan{Action: IdleBlock, Timer: true}
 	}
 	if s.Degraded {
-		if d < int64(DegradedSpin) {
+		if d < int64(CoarseSpin) {
 			return IdlePlan{Action: IdleSpin, Why: SpinNear}
 		}
 		if s.RTC < s.SpinUntil {
@@ -120,13 +120,10 @@ func PlanIdle(s IdleState) IdlePlan {
 		}
 		return IdlePlan{Action: IdleBlock, Alarm: edge}
 	}
-	// The current second began at or before Now, so edge RTC+k comes
-	// within k seconds: k = ⌊d⌋ is never after the deadline.
-	k := uint32(d / nsPerSecond)
-	if k == 0 {
+	if d < int64(CoarseSpin) {
 		return IdlePlan{Action: IdleSpin, Why: SpinNear}
 	}
-	return IdlePlan{Action: IdleBlock, Alarm: s.RTC + k}
+	return IdlePlan{Action: IdleBlock, Alarm: s.RTC + uint32((d+nsPerSecond-1)/nsPerSecond)}
 }
 
 // TimerTicks converts a wait of d ns into CNTP_TVAL ticks at freq Hz,
