@@ -10,7 +10,8 @@
 #                                                 and the two-stage boot
 #   make sel4-kconfig SEL4_BUILD_DIR=...          print the kernel config the image links in
 #   make check-sel4 SEL4_BUILD_DIR=...            boot the image and run the full selftest and
-#                                                 every scripts/cohsh/*.coh over TCP
+#                                                 every scripts/cohsh/*.coh over TCP; check idle blocks
+#   make bench-boot SEL4_BUILD_DIR=...            boot, latency, throughput and idle figures
 #
 # A Go rootserver is larger than the upstream elfloader's archive (3 MiB in
 # a sel4test build) and its unpacked image larger than the room below the
@@ -136,7 +137,7 @@ probe-sel4: sel4-check $(SEL4_OUT)/probe-fault.elf $(SEL4_OUT)/probe-suspend.elf
 	echo "probe-sel4: ok (DebugPutChar, bootinfo in X0, TCB_Suspend, gluecheck direct and through stage 1; logs in $(SEL4_OUT))"
 
 ## check-sel4: boot the image in the background, run every scripts/cohsh/*.coh and the
-## full selftest against it over TCP (each on a fresh boot), stop QEMU.
+## full selftest against it over TCP (each on a fresh boot), check that idle blocks, stop QEMU.
 SEL4_CHECK_PORT ?= 47337
 # The degraded clock (no EL0 counter) calibrates on the first RTC seconds.
 SEL4_SETTLE ?= 3
@@ -151,4 +152,8 @@ check-sel4: image-sel4 qemu-deps
 	  then echo "check-sel4: pass $$1"; else echo "check-sel4: FAIL $$1 (see $(SEL4_OUT)/check-$$(basename $$1).log)"; fails=$$((fails+1)); fi; }; \
 	printf 'attach queen\ntest --mode full\nquit\n' > $(SEL4_OUT)/selftest-full.coh; \
 	for f in $(SEL4_OUT)/selftest-full.coh scripts/cohsh/*.coh; do rm -f $(SEL4_OUT)/check-serial.log; boot; run $$f; kill $$qpid 2>/dev/null || echo "check-sel4: QEMU had already exited during $$f" >&2; wait $$qpid 2>/dev/null || true; done; \
+	printf 'attach queen\ncat /proc/idle\nquit\n' > $(SEL4_OUT)/idle.coh; rm -f $(SEL4_OUT)/check-serial.log; boot; sleep 4; run $(SEL4_OUT)/idle.coh; \
+	kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null || true; \
+	if grep -q '^mode=block .*blocks=[1-9]' $(SEL4_OUT)/check-idle.coh.log; then echo "check-sel4: pass idle blocks in seL4_Wait"; \
+	else echo "check-sel4: FAIL idle never blocked (see $(SEL4_OUT)/check-idle.coh.log)"; fails=$$((fails+1)); fi; \
 	if [ $$fails -ne 0 ]; then echo "check-sel4: $$fails failed" >&2; exit 1; fi; echo "check-sel4: all passed"
