@@ -145,17 +145,24 @@ func TestRTCClockMonotonicAcrossRTCJumps(t *testing.T) {
 	}
 }
 
+// steadyRTCClock is a clock read every 100 µs from true time start until
+// true time until, RTC second wall at true time 0.
+func steadyRTCClock(wall uint32, start, until int64) (*simRTC, *RTCClock) {
+	r := &simRTC{step: func(int) int64 { return 1e5 }, wall: wall, ns: start}
+	c := NewRTCClock(r.read, 0)
+	c.Now()
+	for r.ns < until {
+		r.tick(c)
+		c.Now()
+	}
+	return r, c
+}
+
 // TestRTCClockBusyStallsThenCatchesUp: no ticks while busy, so time holds
 // still, then the edge brings it up to date; afterwards deadlines run early,
 // never late.
 func TestRTCClockBusyStallsThenCatchesUp(t *testing.T) {
-	r := &simRTC{step: func(int) int64 { return 1e5 }, wall: 50, ns: 100e6}
-	c := NewRTCClock(r.read, 0)
-	c.Now()
-	for r.ns < 4e9 {
-		r.tick(c)
-		c.Now()
-	}
+	r, c := steadyRTCClock(50, 100e6, 4e9)
 	before := c.Now()
 	r.ns += 700e6 // busy: no ticks
 	if got := c.Now(); got-before > 300e6 && (r.ns/1e9 == (r.ns-700e6)/1e9) {
@@ -219,13 +226,7 @@ KernelPlatform:STRING=qemu-arm-virt
 // runs backwards, and lands on the edge it wakes at.
 func TestRTCClockSleepKeepsCalibration(t *testing.T) {
 	for _, tell := range []bool{true, false} {
-		r := &simRTC{step: func(int) int64 { return 1e5 }, wall: 70, ns: 300e6}
-		c := NewRTCClock(r.read, 0)
-		c.Now()
-		for r.ns < 5e9 {
-			r.tick(c)
-			c.Now()
-		}
+		r, c := steadyRTCClock(70, 300e6, 5e9)
 		want := c.Rate()
 		before := c.Now()
 		if tell {
