@@ -85,8 +85,8 @@ qemu-sel4: image-sel4 qemu-deps
 
 ## bench-boot-sel4: bench-boot's figures for the seL4 embedding.
 bench-boot-sel4: image-sel4 qemu-deps
-	$(GO) run ./bench/boot -elf $(SEL4_OUT)/elfloader -qemu images/sel4/qemu.sh \
-	  -cpio /dev/null -toolchain $(TOOLCHAIN) -json $(SEL4_OUT)/bench-boot.json
+	$(GO) run ./bench/boot -elf $(SEL4_OUT)/elfloader -rootserver $(SEL4_OUT)/rootserver -qemu images/sel4/qemu.sh \
+	  -cpio "" -toolchain $(TOOLCHAIN) -json $(SEL4_OUT)/bench-boot.json
 
 # The probe is built by the ordinary toolchain (linux/arm64, entry moved off
 # the Go runtime), so it runs before the cohesix toolchain exists.

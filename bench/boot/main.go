@@ -32,7 +32,8 @@ import (
 type figures struct {
 	Accel            string  `json:"accel"`
 	ConsoleReadyMs   float64 `json:"console_ready_ms"` // QEMU start to OK AUTH
-	GuestReadyMs     float64 `json:"guest_ready_ms"`   // guest's own count, power on to pump start
+	GuestReadyMs     float64 `json:"guest_ready_ms"`   // guest's own count to pump start, -1 if its clock cannot tell
+	GuestReadyFrom   string  `json:"guest_ready_from"` // what that count starts at: "power on"
 	PingP50Us        float64 `json:"ping_p50_us"`      // round trip to PONG
 	PingP90Us        float64 `json:"ping_p90_us"`
 	PingP99Us        float64 `json:"ping_p99_us"`
@@ -41,14 +42,16 @@ type figures struct {
 	IdleLaterPercent float64 `json:"idle_later_cpu_percent"` // the same over the next window, once any post-activity spin has ended
 	HeapInuseKiB     int64   `json:"heap_inuse_kib"`         // after boot
 	RootserverBytes  int64   `json:"rootserver_bytes"`       //
-	CPIOBytes        int64   `json:"cpio_bytes"`             //
+	BootImageBytes   int64   `json:"boot_image_bytes"`       // what QEMU boots, when not the rootserver itself
+	CPIOBytes        int64   `json:"cpio_bytes"`             // -1 without one
 	ToolchainSeconds int64   `json:"toolchain_build_s"`      // from make toolchain's record
 	Pings            int     `json:"pings"`
 }
 
 func main() {
-	elf := flag.String("elf", "out/image/rootserver.elf", "rootserver ELF")
-	cpio := flag.String("cpio", "out/image/rootfs.cpio", "payload CPIO")
+	elf := flag.String("elf", "out/image/rootserver.elf", "the image QEMU boots")
+	rootserver := flag.String("rootserver", "", "the rootserver ELF when -elf is a loader image (the seL4 elfloader)")
+	cpio := flag.String("cpio", "out/image/rootfs.cpio", "payload CPIO, or empty for none")
 	script := flag.String("qemu", "images/virt/qemu.sh", "QEMU runner")
 	port := flag.Int("port", 31390, "host TCP port for the console")
 	token := flag.String("token", "changeme", "console AUTH token")
@@ -64,19 +67,34 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench/boot: %v\n", err)
 		os.Exit(1)
 	}
-	f.RootserverBytes = size(*elf)
-	f.CPIOBytes = size(*cpio)
+	f.RootserverBytes, f.BootImageBytes = size(*elf), -1
+	if *rootserver != "" {
+		f.RootserverBytes, f.BootImageBytes = size(*rootserver), size(*elf)
+	}
+	f.CPIOBytes = -1
+	if *cpio != "" {
+		f.CPIOBytes = size(*cpio)
+	}
 	if b, err := os.ReadFile(*toolchain + "/.build-seconds"); err == nil {
 		f.ToolchainSeconds, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	}
 	fmt.Printf("accelerator                   %s\n", f.Accel)
-	fmt.Printf("QEMU start to console AUTH    %.0f ms (guest: pump running %.0f ms after power on)\n", f.ConsoleReadyMs, f.GuestReadyMs)
+	guest := "guest: its clock cannot tell its own boot time"
+	if f.GuestReadyMs >= 0 {
+		guest = fmt.Sprintf("guest: pump running %.0f ms after %s", f.GuestReadyMs, f.GuestReadyFrom)
+	}
+	fmt.Printf("QEMU start to console AUTH    %.0f ms (%s)\n", f.ConsoleReadyMs, guest)
 	fmt.Printf("PING round trip (n=%d)      p50 %.0f us, p90 %.0f us, p99 %.0f us\n", f.Pings, f.PingP50Us, f.PingP90Us, f.PingP99Us)
 	fmt.Printf("CAT /proc/boot                %.0f per second\n", f.CatPerSecond)
 	fmt.Printf("idle QEMU CPU                 %.1f%% of one host core (the next %v: %.1f%%)\n", f.IdleCPUPercent, *idleFor, f.IdleLaterPercent)
 	fmt.Printf("heap in use after boot        %d KiB\n", f.HeapInuseKiB)
 	fmt.Printf("rootserver ELF                %d bytes\n", f.RootserverBytes)
-	fmt.Printf("payload CPIO                  %d bytes\n", f.CPIOBytes)
+	if f.BootImageBytes >= 0 {
+		fmt.Printf("boot image                    %d bytes (%s)\n", f.BootImageBytes, *elf)
+	}
+	if f.CPIOBytes >= 0 {
+		fmt.Printf("payload CPIO                  %d bytes\n", f.CPIOBytes)
+	}
 	fmt.Printf("toolchain build               %d s\n", f.ToolchainSeconds)
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(f, "", "  ")
@@ -116,7 +134,8 @@ func (s *serialLog) find(re *regexp.Regexp) []string {
 }
 
 var (
-	readyRe = regexp.MustCompile(`console ready ([0-9.]+)(ms|s) after power on; heap in use (\d+) KiB`)
+	// The guest's own uptime is there only when its clock knows it.
+	readyRe = regexp.MustCompile(`console ready(?: ([0-9.]+)(µs|ms|s) after ([a-z ]+))?; heap in use (\d+) KiB`)
 	accelRe = regexp.MustCompile(`accel=(\w+)`)
 )
 
@@ -164,13 +183,14 @@ func run(elf, script string, port int, token string, pings int, catFor, idleFor 
 	if m := log.find(accelRe); m != nil {
 		f.Accel = m[1]
 	}
+	f.GuestReadyMs = -1
 	if m := log.find(readyRe); m != nil {
-		v, _ := strconv.ParseFloat(m[1], 64)
-		if m[2] == "s" {
-			v *= 1000
+		if m[1] != "" {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			f.GuestReadyMs = v * map[string]float64{"µs": 1e-3, "ms": 1, "s": 1e3}[m[2]]
+			f.GuestReadyFrom = m[3]
 		}
-		f.GuestReadyMs = v
-		f.HeapInuseKiB, _ = strconv.ParseInt(m[3], 10, 64)
+		f.HeapInuseKiB, _ = strconv.ParseInt(m[4], 10, 64)
 	}
 
 	rtts := make([]time.Duration, 0, pings)

@@ -15,6 +15,7 @@ type (
 
 var (
 	boardUptime   = board.Uptime
+	boardOrigin   = board.UptimeOrigin
 	boardMapMMIO  = board.MapMMIO
 	boardAllocDMA = board.AllocDMA
 	boardBarrier  = board.Barrier

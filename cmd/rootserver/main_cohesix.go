@@ -68,8 +68,11 @@ func run() error {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("[cohesix:root-task] serial console on PL011; console ready %v after power on; heap in use %d KiB\n",
-		boardUptime().Round(time.Microsecond), ms.HeapInuse>>10)
+	ready := "console ready"
+	if origin := boardOrigin(); origin != "" {
+		ready = fmt.Sprintf("console ready %v after %s", boardUptime().Round(time.Microsecond), origin)
+	}
+	fmt.Printf("[cohesix:root-task] serial console on PL011; %s; heap in use %d KiB\n", ready, ms.HeapInuse>>10)
 	sys.pump.Run(func() bool { return false })
 	return nil
 }

@@ -16,6 +16,9 @@ flash=()
 if [ -f "$(dirname "$img")/flash1.img" ]; then
 	flash=(-drive "if=pflash,format=raw,unit=1,readonly=on,file=$(dirname "$img")/flash1.img")
 fi
+# TCG: the upstream build is a non-hypervisor EL1 kernel for an emulated
+# cortex-a57, and the figures stay comparable across hosts.
+echo "qemu.sh: accel=tcg, cpu=cortex-a57, console tcp 127.0.0.1:$port${flash:+, flash bank 1 $(dirname "$img")/flash1.img}" >&2
 exec "$qemu" -accel tcg -machine "virt,gic-version=${SEL4_GIC:-2}" -cpu cortex-a57 -m 1024 -smp 1 \
 	-display none -serial "${QEMU_SERIAL:-mon:stdio}" \
 	-global virtio-mmio.force-legacy=off -device virtio-rng-device \

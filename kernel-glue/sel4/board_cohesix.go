@@ -513,8 +513,28 @@ type (
 	Waiter = boardtime.Waiter
 )
 
-// Uptime is the time since boot.
-func Uptime() time.Duration { return boardtime.Uptime() }
+// Uptime is the time since power on on the architected counters (they run
+// from reset; the pump's clock counts from the root task's start), and since
+// the root task started on the degraded clock, which advances only while
+// idle and so reads about zero until the pump first idles. UptimeOrigin
+// names which.
+func Uptime() time.Duration {
+	switch brd.clock {
+	case ClockVirtualCounter, ClockPhysicalCounter:
+		return time.Duration(CounterNanos(brd.cntBase, brd.cntHz)) + boardtime.Uptime()
+	}
+	return boardtime.Uptime()
+}
+
+// UptimeOrigin names what Uptime counts from: "power on", or "" when the
+// clock cannot tell (the degraded clock before its first idle).
+func UptimeOrigin() string {
+	switch brd.clock {
+	case ClockVirtualCounter, ClockPhysicalCounter:
+		return "power on"
+	}
+	return ""
+}
 
 // ClockInUse reports the clock chosen at boot.
 func ClockInUse() ClockSource { return brd.clock }

@@ -17,3 +17,6 @@ type (
 
 // Uptime is the time since the counter started (power on).
 func Uptime() time.Duration { return boardtime.Uptime() }
+
+// UptimeOrigin names what Uptime counts from.
+func UptimeOrigin() string { return "power on" }
