@@ -139,6 +139,19 @@ var (
 	accelRe = regexp.MustCompile(`accel=(\w+)`)
 )
 
+// readyFields reads readyRe's submatches: the guest's own uptime at
+// console ready in ms (-1 when its clock cannot tell), what that uptime
+// counts from, and the heap in use.
+func readyFields(m []string) (ms float64, from string, heapKiB int64) {
+	ms = -1
+	if m[1] != "" {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		ms, from = v*map[string]float64{"µs": 1e-3, "ms": 1, "s": 1e3}[m[2]], m[3]
+	}
+	heapKiB, _ = strconv.ParseInt(m[4], 10, 64)
+	return ms, from, heapKiB
+}
+
 func run(elf, script string, port int, token string, pings int, catFor, idleFor time.Duration) (figures, error) {
 	var f figures
 	cmd := exec.Command(script, elf)
@@ -185,12 +198,7 @@ func run(elf, script string, port int, token string, pings int, catFor, idleFor 
 	}
 	f.GuestReadyMs = -1
 	if m := log.find(readyRe); m != nil {
-		if m[1] != "" {
-			v, _ := strconv.ParseFloat(m[1], 64)
-			f.GuestReadyMs = v * map[string]float64{"µs": 1e-3, "ms": 1, "s": 1e3}[m[2]]
-			f.GuestReadyFrom = m[3]
-		}
-		f.HeapInuseKiB, _ = strconv.ParseInt(m[4], 10, 64)
+		f.GuestReadyMs, f.GuestReadyFrom, f.HeapInuseKiB = readyFields(m)
 	}
 
 	rtts := make([]time.Duration, 0, pings)
