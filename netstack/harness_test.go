@@ -45,7 +45,18 @@ type harness struct {
 
 func newHarness(t testing.TB, cfg netstack.Config, withPeer bool) *harness {
 	t.Helper()
+	return newHarnessDMA(t, cfg, withPeer, false)
+}
+
+// newHarnessDMA is newHarness over DMA that is coherent or, with
+// nonCoherent, kept in step only by the driver's cache maintenance.
+func newHarnessDMA(t testing.TB, cfg netstack.Config, withPeer, nonCoherent bool) *harness {
+	t.Helper()
 	dev := virtiosim.New(guestMAC)
+	if nonCoherent {
+		dev.NonCoherent = true
+		cfg.Cache = dev
+	}
 	cfg.Start = t0
 	st, err := netstack.New(dev, cfg)
 	if err != nil {

@@ -63,6 +63,11 @@ type Config struct {
 	// SecureRNG overrides crypto/rand for TCP initial sequence numbers and
 	// the like; nil keeps gVisor's default.
 	SecureRNG io.Reader
+	// Cache and Audit are passed to the virtio driver (virtio.NetOptions):
+	// the platform's DMA cache maintenance, nil when coherent, and where
+	// its DMA hand-offs are logged.
+	Cache virtio.CacheMaintainer
+	Audit func(line string)
 }
 
 // MinimalProtocols is the smallest set that serves TCP on IPv4. Echo
@@ -105,7 +110,7 @@ func New(p Platform, cfg Config) (*Stack, error) {
 		}
 		mac = hw
 	}
-	dev, err := virtio.OpenNet(p, slots, virtio.NetOptions{QueueSize: cfg.QueueSize, MAC: mac})
+	dev, err := virtio.OpenNet(p, slots, virtio.NetOptions{QueueSize: cfg.QueueSize, MAC: mac, Cache: cfg.Cache, Audit: cfg.Audit})
 	if err != nil {
 		return nil, fmt.Errorf("netstack: %w", err)
 	}

@@ -3,6 +3,7 @@ package netstack_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -119,7 +120,13 @@ func TestARPAndEcho(t *testing.T) {
 // TestTCPEcho: the peer stack dials the console port on the guest, sends
 // lines, reads them echoed back, then closes; the guest sees EOF.
 func TestTCPEcho(t *testing.T) {
-	h := newHarness(t, netstack.DefaultConfig(), true)
+	for _, nonCoherent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noncoherent=%v", nonCoherent), func(t *testing.T) { testTCPEcho(t, nonCoherent) })
+	}
+}
+
+func testTCPEcho(t *testing.T, nonCoherent bool) {
+	h := newHarnessDMA(t, netstack.DefaultConfig(), true, nonCoherent)
 	l, err := h.st.ListenTCP(31337, 8)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ type (
 	boardClock  = board.Clock
 	boardWaiter = board.Waiter
 	boardSerial = board.Serial
+	boardDMA    = board.DMA
 )
 
 var (
@@ -20,7 +21,11 @@ var (
 	boardMapMMIO  = board.MapMMIO
 	boardAllocDMA = board.AllocDMA
 	boardBarrier  = board.Barrier
-	boardIdleText = board.IdleText
+	// DMA cache maintenance (milestone 8c).
+	boardCleanDMA       = board.CleanDMA
+	boardInvalidateDMA  = board.InvalidateDMA
+	boardCacheMechanism = board.CacheMechanism
+	boardIdleText       = board.IdleText
 	// How often the netstack polls the virtio-net device with no rx line.
 	boardDevicePoll = board.DevicePollInterval
 )

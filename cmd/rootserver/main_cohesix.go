@@ -17,6 +17,7 @@ import (
 	"github.com/cohesix/cohesix/images/rootfs"
 	"github.com/cohesix/cohesix/netstack"
 	"github.com/cohesix/cohesix/netstack/virtio"
+	"github.com/cohesix/cohesix/services/manifest"
 	"github.com/cohesix/cohesix/services/netio"
 )
 
@@ -56,6 +57,10 @@ func run() error {
 	cfg := netstack.DefaultConfig()
 	cfg.Start = clock.Now()
 	cfg.PollInterval = boardDevicePoll()
+	cfg.Cache, cfg.Audit = newDMACache(manifest.Cache()), func(line string) {
+		fmt.Printf("[cohesix:root-task] [cache] %s\n", line)
+		sys.hive.Logf("[cache] %s", line)
+	}
 	if ns, err := netstack.New(boardPlatform{}, cfg); err != nil {
 		sys.hive.Logf("[WARN net] no network console: %v", err)
 		fmt.Printf("[cohesix:root-task] net: %v\n", err)
@@ -98,6 +103,43 @@ func (boardPlatform) AllocDMA(size int) (virtio.DMA, error) {
 }
 
 func (boardPlatform) Barrier() { boardBarrier() }
+
+// dmaCache is the DMA cache maintenance the manifest asks for (cache.*,
+// milestone 8c), done by the board (board.CacheMechanism).
+type dmaCache struct{ clean, invalidate bool }
+
+// newDMACache returns the maintenance to run, nil when the manifest asks
+// for none, and says which in the boot log.
+func newDMACache(c manifest.CacheMaintenance) virtio.CacheMaintainer {
+	if !c.DMAClean && !c.DMAInvalidate {
+		fmt.Printf("[cohesix:root-task] [cache] DMA cache maintenance off (manifest cache.dma_clean=false, cache.dma_invalidate=false)\n")
+		return nil
+	}
+	fmt.Printf("[cohesix:root-task] [cache] DMA clean=%v invalidate=%v by %s\n", c.DMAClean, c.DMAInvalidate, boardCacheMechanism)
+	return dmaCache{clean: c.DMAClean, invalidate: c.DMAInvalidate}
+}
+
+func (c dmaCache) CleanDMA(d virtio.DMA, off, n int) error {
+	if !c.clean {
+		return nil
+	}
+	bd, ok := d.(boardDMA)
+	if !ok {
+		return fmt.Errorf("cache clean: %T is not the board's DMA", d)
+	}
+	return boardCleanDMA(bd, off, n)
+}
+
+func (c dmaCache) InvalidateDMA(d virtio.DMA, off, n int) error {
+	if !c.invalidate {
+		return nil
+	}
+	bd, ok := d.(boardDMA)
+	if !ok {
+		return fmt.Errorf("cache invalidate: %T is not the board's DMA", d)
+	}
+	return boardInvalidateDMA(bd, off, n)
+}
 
 // netListener adapts the netstack listener to netio.Listener.
 type netListener struct{ *netstack.Listener }

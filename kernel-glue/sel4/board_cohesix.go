@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/cohesix/cohesix/kernel-glue/boardtime"
+	"github.com/cohesix/cohesix/p9srv/vfs"
 )
 
 // kernelConfig is the kernel configuration the image was built for, set
@@ -661,12 +662,25 @@ func AllocDMA(size int) (DMA, error) {
 // Barrier orders every earlier load and store before every later one.
 func Barrier() { dsb() }
 
-// CacheClean and friends expose the VSpace cache maintenance calls (8c) for
-// DMA on non-coherent hardware.
-func CacheClean(d DMA) error { return brd.env.Cache(CleanData, dmaVA(d), dmaVA(d)+uint64(len(d.b))) }
-func CacheInvalidate(d DMA) error {
-	return brd.env.Cache(InvalidateData, dmaVA(d), dmaVA(d)+uint64(len(d.b)))
+// CleanDMA and InvalidateDMA are the DMA cache maintenance (milestone 8c)
+// through seL4_ARM_VSpace_Clean_Data and seL4_ARM_VSpace_Invalidate_Data on
+// bytes [off, off+n) of d. A kernel refusal comes back with its code
+// (seL4_RangeError, seL4_InvalidArgument).
+func CleanDMA(d DMA, off, n int) error { return cacheDMA(CleanData, d, off, n) }
+
+// InvalidateDMA: see CleanDMA.
+func InvalidateDMA(d DMA, off, n int) error { return cacheDMA(InvalidateData, d, off, n) }
+
+func cacheDMA(op CacheOp, d DMA, off, n int) error {
+	if off < 0 || n <= 0 || off+n > len(d.b) {
+		return errorf(vfs.Invalid, "cache", "%v of %d+%d outside a %d-byte DMA block", op, off, n, len(d.b))
+	}
+	va := dmaVA(d) + uint64(off)
+	return brd.env.Cache(op, va, va+uint64(n))
 }
+
+// CacheMechanism names how CleanDMA and InvalidateDMA work, for the boot log.
+const CacheMechanism = "seL4_ARM_VSpace_{Clean,Invalidate}_Data"
 
 func dmaVA(d DMA) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(d.b)))) }
 

@@ -221,6 +221,11 @@ func powerOff() {
 
 func dsb()
 
+// dcCleanRange and dcInvalidateRange apply DC CVAC and DC IVAC to every
+// data cache line overlapping [start, end), then DSB SY.
+func dcCleanRange(start, end uintptr)
+func dcInvalidateRange(start, end uintptr)
+
 // mmioRead8 loads one byte register (a single LDRB).
 func mmioRead8(addr uintptr) uint8
 

@@ -280,6 +280,47 @@ TEXT ·dsb(SB),NOSPLIT|NOFRAME,$0-0
 	DSB	$15
 	RET
 
+// DC_LINE sets R3 to the smallest data cache line (CTR_EL0.DminLine is
+// log2 of its size in words) and rounds R0 down to it. Clobbers R2. A macro,
+// not a call: these leaf functions keep LR.
+#define DC_LINE \
+	MRS	CTR_EL0, R2 \
+	UBFX	$16, R2, $4, R2 \
+	MOVD	$4, R3 \
+	LSL	R2, R3, R3 \
+	SUB	$1, R3, R2 \
+	BIC	R2, R0, R0
+
+// func dcCleanRange(start, end uintptr)
+TEXT ·dcCleanRange(SB),NOSPLIT|NOFRAME,$0-16
+	MOVD	start+0(FP), R0
+	MOVD	end+8(FP), R1
+	DC_LINE
+cleanloop:
+	CMP	R1, R0
+	BHS	cleandone
+	DC	CVAC, R0
+	ADD	R3, R0, R0
+	B	cleanloop
+cleandone:
+	DSB	$15
+	RET
+
+// func dcInvalidateRange(start, end uintptr)
+TEXT ·dcInvalidateRange(SB),NOSPLIT|NOFRAME,$0-16
+	MOVD	start+0(FP), R0
+	MOVD	end+8(FP), R1
+	DC_LINE
+invloop:
+	CMP	R1, R0
+	BHS	invdone
+	DC	IVAC, R0
+	ADD	R3, R0, R0
+	B	invloop
+invdone:
+	DSB	$15
+	RET
+
 // func mmioRead8(addr uintptr) uint8
 TEXT ·mmioRead8(SB),NOSPLIT|NOFRAME,$0-9
 	MOVD	addr+0(FP), R0

@@ -38,6 +38,13 @@ type NetOptions struct {
 	QueueSize int
 	// MAC is used when the device does not offer VIRTIO_NET_F_MAC.
 	MAC [6]byte
+	// Cache does the cache maintenance around every hand-off of DMA
+	// memory between CPU and device; nil when DMA is coherent.
+	Cache CacheMaintainer
+	// Audit, when set, receives one line each time whole DMA regions are
+	// handed to the device (bring-up and reset) and when cache maintenance
+	// fails, so the order of flushes and sharing shows in the boot log.
+	Audit func(line string)
 }
 
 // NetStats are the driver's counters.
@@ -49,6 +56,8 @@ type NetStats struct {
 	TxFull             uint64 // Transmit refused because every descriptor was in flight
 	Notifies           uint64
 	Resets             uint64
+	CacheCleans        uint64 // CleanDMA calls
+	CacheInvalidates   uint64 // InvalidateDMA calls
 }
 
 // Net is a virtio-net device driven by polling. It is not safe for
@@ -63,6 +72,8 @@ type Net struct {
 	feats  uint64
 	broken error
 	stats  NetStats
+	cache  CacheMaintainer
+	audit  func(string)
 }
 
 // OpenNet finds the first modern virtio-net transport in slots and brings
@@ -73,7 +84,7 @@ func OpenNet(p Platform, slots Slots, opt NetOptions) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{p: p, regs: f.Regs, phys: f.Phys}
+	n := &Net{p: p, regs: f.Regs, phys: f.Phys, cache: opt.Cache, audit: opt.Audit}
 	if err := n.init(opt); err != nil {
 		n.regs.Write32(regStatus, n.regs.Read32(regStatus)|StatusFailed)
 		return nil, fmt.Errorf("virtio-net at %#x: %w", f.Phys, err)
@@ -131,12 +142,80 @@ func (n *Net) init(opt NetOptions) error {
 		n.mac = n.readMAC()
 	}
 
+	// The device may use the queues from DRIVER_OK on: everything the CPU
+	// wrote into them (zeroes, the tx flags) must be in memory first.
+	for _, q := range []*queue{n.rx, n.tx} {
+		if err := n.share(q); err != nil {
+			return err
+		}
+	}
 	r.Write32(regStatus, StatusAcknowledge|StatusDriver|StatusFeaturesOK|StatusDriverOK)
 	for id := uint16(0); id < n.rx.size; id++ {
 		n.rx.post(id, BufferSize, descFlagWrite)
 	}
 	n.kick(n.rx)
+	return n.broken
+}
+
+// share cleans q's rings and buffers whole before the device may use them,
+// and audits the hand-off.
+func (n *Net) share(q *queue) error {
+	name := [...]string{rxQueue: "rx", txQueue: "tx"}[q.index]
+	if n.cache == nil {
+		n.logf("virtio-net: %s queue: rings pa %#x+%d, buffers pa %#x+%d shared with the device (coherent DMA, no cache maintenance)",
+			name, q.rings.Phys(), len(q.rings.Bytes()), q.bufs.Phys(), len(q.bufs.Bytes()))
+		return nil
+	}
+	if !n.clean(q.rings, 0, len(q.rings.Bytes())) || !n.clean(q.bufs, 0, len(q.bufs.Bytes())) {
+		return n.broken
+	}
+	n.logf("virtio-net: %s queue: cache clean of rings pa %#x+%d and buffers pa %#x+%d before sharing them with the device",
+		name, q.rings.Phys(), len(q.rings.Bytes()), q.bufs.Phys(), len(q.bufs.Bytes()))
 	return nil
+}
+
+func (n *Net) logf(format string, args ...any) {
+	if n.audit != nil {
+		n.audit(fmt.Sprintf(format, args...))
+	}
+}
+
+// clean writes back [off, off+size) of d for the device. On failure the
+// driver stops: the device would read stale memory.
+func (n *Net) clean(d DMA, off, size int) bool {
+	if n.cache == nil || n.broken != nil {
+		return n.broken == nil
+	}
+	n.stats.CacheCleans++
+	if err := n.cache.CleanDMA(d, off, size); err != nil {
+		n.cacheFailed("clean", d, off, size, err)
+		return false
+	}
+	return true
+}
+
+// invalidate drops the CPU's copy of [off, off+size) of d before the driver
+// reads what the device wrote there.
+func (n *Net) invalidate(d DMA, off, size int) bool {
+	if n.cache == nil || n.broken != nil {
+		return n.broken == nil
+	}
+	n.stats.CacheInvalidates++
+	if err := n.cache.InvalidateDMA(d, off, size); err != nil {
+		n.cacheFailed("invalidate", d, off, size, err)
+		return false
+	}
+	return true
+}
+
+func (n *Net) cacheFailed(op string, d DMA, off, size int, err error) {
+	n.broken = fmt.Errorf("virtio-net: cache %s of pa %#x+%d: %w", op, d.Phys()+uint64(off), size, err)
+	n.logf("%v", n.broken)
+}
+
+// syncUsed makes the device's latest writes to q's used ring visible.
+func (n *Net) syncUsed(q *queue) bool {
+	return n.invalidate(q.rings, q.usedAt, q.usedEnd()-q.usedAt)
 }
 
 // setupQueue programs queue index. A nil q is allocated at the wanted size
@@ -232,10 +311,18 @@ func (n *Net) readMAC() [6]byte {
 }
 
 func (n *Net) kick(q *queue) {
-	if !q.pending {
+	if !q.pending || n.broken != nil {
+		return
+	}
+	// Descriptors and ring entries reach memory before the index that
+	// publishes them, and the index before the notify.
+	if !n.clean(q.rings, 0, q.usedAt) {
 		return
 	}
 	q.publish(n.p)
+	if !n.clean(q.rings, q.availAt, 4) {
+		return
+	}
 	n.regs.Write32(regQueueNotify, uint32(q.index))
 	q.pending = false
 	n.stats.Notifies++
@@ -290,13 +377,17 @@ func (n *Net) TransmitSlices(parts [][]byte) error {
 	for _, p := range parts {
 		off += copy(b[off:], p)
 	}
+	if !n.clean(n.tx.bufs, int(id)*n.tx.bufSize, off) {
+		return n.broken
+	}
 	n.tx.post(id, off, 0)
 	n.stats.TxFrames++
 	n.stats.TxBytes += uint64(size)
 	return nil
 }
 
-// Flush tells the device about frames posted since the last Flush.
+// Flush tells the device about frames posted since the last Flush. If that
+// fails (cache maintenance), Err says why.
 func (n *Net) Flush() {
 	if n.broken == nil {
 		n.kick(n.tx)
@@ -310,12 +401,18 @@ func (n *Net) Reclaim() (int, error) {
 		return 0, n.broken
 	}
 	n.p.Barrier() // see the device's latest index (keeps simulations race-clean)
+	if !n.syncUsed(n.tx) {
+		return 0, n.broken
+	}
 	ready, err := n.tx.ready()
 	if err != nil {
 		n.broken = err
 		return 0, err
 	}
 	n.p.Barrier() // read elements only after the index that covers them
+	if ready > 0 && !n.syncUsed(n.tx) {
+		return 0, n.broken
+	}
 	got := 0
 	for ; ready > 0; ready-- {
 		id, _, ok := n.tx.next()
@@ -339,6 +436,9 @@ func (n *Net) Receive(max int, deliver func(frame []byte)) (int, error) {
 		return 0, n.broken
 	}
 	n.p.Barrier()
+	if !n.syncUsed(n.rx) {
+		return 0, n.broken
+	}
 	ready, err := n.rx.ready()
 	if err != nil {
 		n.broken = err
@@ -348,6 +448,9 @@ func (n *Net) Receive(max int, deliver func(frame []byte)) (int, error) {
 		ready = max
 	}
 	n.p.Barrier()
+	if ready > 0 && !n.syncUsed(n.rx) {
+		return 0, n.broken
+	}
 	for i := 0; i < ready; i++ {
 		id, length, ok := n.rx.next()
 		if !ok {
@@ -356,15 +459,17 @@ func (n *Net) Receive(max int, deliver func(frame []byte)) (int, error) {
 		}
 		if length <= NetHeaderLen || length > BufferSize {
 			n.stats.RxBadLength++
-		} else {
+		} else if n.invalidate(n.rx.bufs, int(id)*n.rx.bufSize, int(length)) {
 			n.stats.RxFrames++
 			n.stats.RxBytes += uint64(length - NetHeaderLen)
 			deliver(n.rx.buf(id)[NetHeaderLen:length])
+		} else {
+			return i, n.broken
 		}
 		n.rx.post(id, BufferSize, descFlagWrite)
 	}
 	n.kick(n.rx)
-	return ready, nil
+	return ready, n.broken
 }
 
 // Pending reports whether used elements wait on either queue.
@@ -373,6 +478,9 @@ func (n *Net) Pending() bool {
 		return false
 	}
 	n.p.Barrier()
+	if !n.syncUsed(n.rx) || !n.syncUsed(n.tx) {
+		return false
+	}
 	return n.rx.usedIdx() != n.rx.lastUsed || n.tx.usedIdx() != n.tx.lastUsed
 }
 

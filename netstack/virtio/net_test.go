@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cohesix/cohesix/netstack/virtio"
@@ -321,5 +322,163 @@ func TestResetRecovers(t *testing.T) {
 				t.Fatalf("device saw a protocol error: %v", err)
 			}
 		})
+	}
+}
+
+// exchange sends count frames through n and back, reporting the first
+// thing that went wrong.
+func exchange(dev *virtiosim.Device, n *virtio.Net, count int) error {
+	for i := 0; i < count; i++ {
+		f := frame(i, 60+i*90)
+		if err := n.Transmit(f); err != nil {
+			return fmt.Errorf("Transmit %d: %w", i, err)
+		}
+		n.Flush()
+		if got := dev.TakeTx(); len(got) != 1 || !bytes.Equal(got[0], f) {
+			return fmt.Errorf("frame %d: wire saw %d frames or other bytes", i, len(got))
+		}
+		if k, err := n.Reclaim(); k != 1 || err != nil {
+			return fmt.Errorf("Reclaim %d = %d, %v", i, k, err)
+		}
+		if !dev.Inject(f) {
+			return fmt.Errorf("Inject %d refused", i)
+		}
+		var rx [][]byte
+		if _, err := n.Receive(16, func(b []byte) { rx = append(rx, append([]byte(nil), b...)) }); err != nil {
+			return err
+		}
+		if len(rx) != 1 || !bytes.Equal(rx[0], f) {
+			return fmt.Errorf("frame %d: received %d frames or other bytes", i, len(rx))
+		}
+	}
+	if _, _, err := dev.Stats(); err != nil {
+		return fmt.Errorf("device saw a protocol error: %w", err)
+	}
+	return nil
+}
+
+func TestNonCoherentDMA(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.NonCoherent = true
+	var audit []string
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8, Cache: dev,
+		Audit: func(l string) { audit = append(audit, l) }})
+	if err != nil {
+		t.Fatalf("OpenNet: %v", err)
+	}
+	if err := exchange(dev, n, 20); err != nil { // wraps both rings twice
+		t.Fatal(err)
+	}
+	st := n.Stats()
+	if st.CacheCleans == 0 || st.CacheInvalidates == 0 || st.CacheCleans != dev.Cleans || st.CacheInvalidates != dev.Invalidates {
+		t.Errorf("driver counted %d cleans, %d invalidates; device saw %d, %d", st.CacheCleans, st.CacheInvalidates, dev.Cleans, dev.Invalidates)
+	}
+	if len(audit) != 2 || !strings.Contains(audit[0], "rx queue: cache clean of rings") || !strings.Contains(audit[1], "tx queue: cache clean") {
+		t.Errorf("audit = %q, want the rx and tx hand-offs", audit)
+	}
+}
+
+// Without maintenance the non-coherent model must break the exchange, or
+// TestNonCoherentDMA would prove nothing.
+func TestNonCoherentDMANeedsMaintenance(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.NonCoherent = true
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8})
+	if err == nil {
+		err = exchange(dev, n, 4)
+	}
+	if err == nil {
+		t.Fatal("exchange over non-coherent DMA without cache maintenance worked")
+	}
+}
+
+// statusAtClean records the device status whenever the driver cleans a
+// whole DMA block, and can be made to fail.
+type statusAtClean struct {
+	dev      *virtiosim.Device
+	failAt   int // fail the failAt'th call (1-based); 0 never
+	calls    int
+	atStatus []uint32
+}
+
+func (c *statusAtClean) call() error {
+	c.calls++
+	if c.calls == c.failAt {
+		return errors.New("seL4_RangeError")
+	}
+	return nil
+}
+
+func (c *statusAtClean) CleanDMA(d virtio.DMA, off, n int) error {
+	if err := c.call(); err != nil {
+		return err
+	}
+	if off == 0 && n == len(d.Bytes()) {
+		c.atStatus = append(c.atStatus, c.dev.Status())
+	}
+	return c.dev.CleanDMA(d, off, n)
+}
+
+func (c *statusAtClean) InvalidateDMA(d virtio.DMA, off, n int) error {
+	if err := c.call(); err != nil {
+		return err
+	}
+	return c.dev.InvalidateDMA(d, off, n)
+}
+
+func TestSharedBeforeDriverOK(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	dev.NonCoherent = true
+	c := &statusAtClean{dev: dev}
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8, Cache: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.atStatus) != 4 { // rings and buffers of both queues
+		t.Fatalf("%d whole-block cleans at bring-up, want 4", len(c.atStatus))
+	}
+	for i, s := range c.atStatus {
+		if s&virtio.StatusDriverOK != 0 {
+			t.Errorf("block %d cleaned after DRIVER_OK (status %#x)", i, s)
+		}
+	}
+	if err := exchange(dev, n, 3); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCacheFailureStopsDriver(t *testing.T) {
+	// Count the calls a clean bring-up and one exchange make, then fail
+	// each of them in turn: every failure must stop the driver with the
+	// platform's error, audited, and never deliver unsynchronised data.
+	dev := virtiosim.New(testMAC)
+	dev.NonCoherent = true
+	probe := &statusAtClean{dev: dev}
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8, Cache: probe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exchange(dev, n, 1); err != nil {
+		t.Fatal(err)
+	}
+	for failAt := 1; failAt <= probe.calls; failAt++ {
+		dev := virtiosim.New(testMAC)
+		dev.NonCoherent = true
+		c := &statusAtClean{dev: dev, failAt: failAt}
+		var audit []string
+		n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8, Cache: c,
+			Audit: func(l string) { audit = append(audit, l) }})
+		if err == nil {
+			if err = exchange(dev, n, 1); n.Err() != nil {
+				err = n.Err() // Flush reports through Err
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), "seL4_RangeError") {
+			t.Errorf("failing call %d: err = %v, want the platform's error", failAt, err)
+			continue
+		}
+		if len(audit) == 0 || !strings.Contains(audit[len(audit)-1], "seL4_RangeError") {
+			t.Errorf("failing call %d: audit = %q, want the failure last", failAt, audit)
+		}
 	}
 }

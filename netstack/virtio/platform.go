@@ -38,6 +38,24 @@ type Platform interface {
 	Barrier()
 }
 
+// CacheMaintainer is implemented by platforms on which the device's view of
+// DMA memory and the CPU's can differ: the CPU's writes sit in its data cache
+// until cleaned, and lines it has cached hide what the device wrote until
+// invalidated. The driver cleans what it wrote before the device may read it
+// and invalidates what the device wrote before reading it; without this
+// interface (coherent DMA) it does neither.
+//
+// Both act on whole cache lines: invalidating a line also discards any
+// unwritten CPU data in it, so the driver never lets memory the CPU writes
+// share a line with memory the device writes (see usedAlign).
+type CacheMaintainer interface {
+	// CleanDMA writes bytes [off, off+n) of d back to memory.
+	CleanDMA(d DMA, off, n int) error
+	// InvalidateDMA discards the CPU's cached copy of bytes [off, off+n)
+	// of d, so the next reads come from memory.
+	InvalidateDMA(d DMA, off, n int) error
+}
+
 // window is a sub-range of a larger Region.
 type window struct {
 	r    Region

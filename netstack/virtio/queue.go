@@ -13,6 +13,12 @@ const (
 
 	availFlagNoInterrupt = 1 // VIRTQ_AVAIL_F_NO_INTERRUPT
 	usedElemSize         = 8 // id u32, len u32
+
+	// usedAlign keeps the used ring (device-written) out of the cache
+	// lines of the avail ring (CPU-written), so invalidating it never
+	// discards the driver's writes. The spec asks for 4; 256 covers any
+	// writeback granule of the cores we target.
+	usedAlign = 256
 )
 
 var le = binary.LittleEndian
@@ -47,7 +53,7 @@ func align(n, a int) int { return (n + a - 1) &^ (a - 1) }
 // ringBytes is the size of the descriptor table plus both rings.
 func ringBytes(size int) (availAt, usedAt, total int) {
 	availAt = descSize * size
-	usedAt = align(availAt+6+2*size, 4)
+	usedAt = align(availAt+6+2*size, usedAlign)
 	return availAt, usedAt, usedAt + 6 + usedElemSize*size
 }
 
@@ -108,6 +114,9 @@ func (q *queue) publish(p Platform) {
 	le.PutUint16(q.rings.Bytes()[q.availAt+2:], q.availIdx)
 	p.Barrier()
 }
+
+// usedEnd is the end of the used ring in rings.
+func (q *queue) usedEnd() int { return q.usedAt + 6 + usedElemSize*int(q.size) }
 
 // usedIdx reads the device's used index.
 func (q *queue) usedIdx() uint16 {

@@ -37,6 +37,12 @@ type Device struct {
 	// HoldTx leaves transmitted descriptors in the avail ring until
 	// ProcessTx, modelling a slow or stalled wire.
 	HoldTx bool
+	// NonCoherent models DMA that bypasses the CPU's data cache: the device
+	// reads and writes memory, the driver its cached view, and the two meet
+	// only through CleanDMA and InvalidateDMA, a 64-byte line at a time.
+	// Memory starts out as junk, so the driver's zeroes reach the device
+	// only once cleaned.
+	NonCoherent bool
 
 	// mu serialises the device model. Barrier takes it too, which gives
 	// the race detector the happens-before edge a real barrier provides
@@ -60,7 +66,9 @@ type Device struct {
 	Interrupt  uint32
 	Interrupts uint64 // times the line was raised
 	Barriers   uint64
-	Err        error
+	// CacheMaintainer calls (virtio.CacheMaintainer).
+	Cleans, Invalidates uint64
+	Err                 error
 }
 
 type queue struct {
@@ -71,8 +79,12 @@ type queue struct {
 
 type dmaBlock struct {
 	phys uint64
-	b    []byte
+	b    []byte // the CPU's view
+	ram  []byte // memory, as the device sees it when NonCoherent
 }
+
+// cacheLine is the granule CleanDMA and InvalidateDMA act on.
+const cacheLine = 64
 
 // New returns a modern net device with the given MAC in the last slot of
 // QEMU virt's window, where QEMU puts the first -device.
@@ -104,9 +116,63 @@ func (d *Device) AllocDMA(size int) (virtio.DMA, error) {
 		d.nextPhys = dmaBase
 	}
 	blk := &dmaBlock{phys: d.nextPhys, b: make([]byte, size)}
+	if d.NonCoherent {
+		blk.ram = make([]byte, size)
+		for i := range blk.ram {
+			blk.ram[i] = 0xa5
+		}
+	}
 	d.nextPhys += uint64((size + pageSize - 1) &^ (pageSize - 1))
 	d.mem = append(d.mem, blk)
 	return dma{blk: blk}, nil
+}
+
+// CleanDMA implements virtio.CacheMaintainer: the CPU's view of the lines
+// covering [off, off+n) is written to memory.
+func (d *Device) CleanDMA(m virtio.DMA, off, n int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	blk, lo, hi, err := d.lines(m, off, n)
+	if err != nil {
+		return err
+	}
+	d.Cleans++
+	if blk.ram != nil {
+		copy(blk.ram[lo:hi], blk.b[lo:hi])
+	}
+	return nil
+}
+
+// InvalidateDMA implements virtio.CacheMaintainer: the CPU's view of the
+// lines covering [off, off+n) is reloaded from memory, losing whatever the
+// CPU wrote there and did not clean.
+func (d *Device) InvalidateDMA(m virtio.DMA, off, n int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	blk, lo, hi, err := d.lines(m, off, n)
+	if err != nil {
+		return err
+	}
+	d.Invalidates++
+	if blk.ram != nil {
+		copy(blk.b[lo:hi], blk.ram[lo:hi])
+	}
+	return nil
+}
+
+// lines checks a cache maintenance range and widens it to whole lines.
+func (d *Device) lines(m virtio.DMA, off, n int) (blk *dmaBlock, lo, hi int, err error) {
+	dm, ok := m.(dma)
+	if !ok {
+		return nil, 0, 0, fmt.Errorf("virtiosim: cache maintenance on %T, not this device's DMA", m)
+	}
+	blk = dm.blk
+	if off < 0 || n <= 0 || off+n > len(blk.b) {
+		return nil, 0, 0, fmt.Errorf("virtiosim: cache range %d+%d outside a %d-byte block", off, n, len(blk.b))
+	}
+	lo = off &^ (cacheLine - 1)
+	hi = min((off+n+cacheLine-1)&^(cacheLine-1), len(blk.b))
+	return blk, lo, hi, nil
 }
 
 // Barrier implements virtio.Platform.
@@ -130,6 +196,9 @@ func (d *Device) memAt(phys uint64, n int) []byte {
 	i := sort.Search(len(d.mem), func(i int) bool { return d.mem[i].phys+uint64(len(d.mem[i].b)) > phys })
 	if i < len(d.mem) && phys >= d.mem[i].phys && phys+uint64(n) <= d.mem[i].phys+uint64(len(d.mem[i].b)) {
 		off := phys - d.mem[i].phys
+		if d.NonCoherent {
+			return d.mem[i].ram[off : off+uint64(n)]
+		}
 		return d.mem[i].b[off : off+uint64(n)]
 	}
 	d.fail(fmt.Errorf("device access %#x+%d outside any DMA block", phys, n))
