@@ -120,25 +120,23 @@ func newDMACache(c manifest.CacheMaintenance) virtio.CacheMaintainer {
 }
 
 func (c dmaCache) CleanDMA(d virtio.DMA, off, n int) error {
-	if !c.clean {
-		return nil
-	}
-	bd, ok := d.(boardDMA)
-	if !ok {
-		return fmt.Errorf("cache clean: %T is not the board's DMA", d)
-	}
-	return boardCleanDMA(bd, off, n)
+	return c.do(c.clean, "clean", boardCleanDMA, d, off, n)
 }
 
 func (c dmaCache) InvalidateDMA(d virtio.DMA, off, n int) error {
-	if !c.invalidate {
+	return c.do(c.invalidate, "invalidate", boardInvalidateDMA, d, off, n)
+}
+
+// do runs one board operation when the manifest enables it.
+func (dmaCache) do(on bool, name string, op func(boardDMA, int, int) error, d virtio.DMA, off, n int) error {
+	if !on {
 		return nil
 	}
 	bd, ok := d.(boardDMA)
 	if !ok {
-		return fmt.Errorf("cache invalidate: %T is not the board's DMA", d)
+		return fmt.Errorf("cache %s: %T is not the board's DMA", name, d)
 	}
-	return boardInvalidateDMA(bd, off, n)
+	return op(bd, off, n)
 }
 
 // netListener adapts the netstack listener to netio.Listener.

@@ -180,37 +180,27 @@ func (n *Net) logf(format string, args ...any) {
 	}
 }
 
-// clean writes back [off, off+size) of d for the device. On failure the
-// driver stops: the device would read stale memory.
-func (n *Net) clean(d DMA, off, size int) bool {
+// clean writes back [off, off+size) of d for the device; invalidate drops
+// the CPU's copy of it before the driver reads what the device wrote there.
+// On failure the driver stops: one side would see stale memory.
+func (n *Net) clean(d DMA, off, size int) bool      { return n.maintain(false, d, off, size) }
+func (n *Net) invalidate(d DMA, off, size int) bool { return n.maintain(true, d, off, size) }
+
+func (n *Net) maintain(invalidate bool, d DMA, off, size int) bool {
 	if n.cache == nil || n.broken != nil {
 		return n.broken == nil
 	}
-	n.stats.CacheCleans++
-	if err := n.cache.CleanDMA(d, off, size); err != nil {
-		n.cacheFailed("clean", d, off, size, err)
+	op, do, count := "clean", n.cache.CleanDMA, &n.stats.CacheCleans
+	if invalidate {
+		op, do, count = "invalidate", n.cache.InvalidateDMA, &n.stats.CacheInvalidates
+	}
+	*count++
+	if err := do(d, off, size); err != nil {
+		n.broken = fmt.Errorf("virtio-net: cache %s of pa %#x+%d: %w", op, d.Phys()+uint64(off), size, err)
+		n.logf("%v", n.broken)
 		return false
 	}
 	return true
-}
-
-// invalidate drops the CPU's copy of [off, off+size) of d before the driver
-// reads what the device wrote there.
-func (n *Net) invalidate(d DMA, off, size int) bool {
-	if n.cache == nil || n.broken != nil {
-		return n.broken == nil
-	}
-	n.stats.CacheInvalidates++
-	if err := n.cache.InvalidateDMA(d, off, size); err != nil {
-		n.cacheFailed("invalidate", d, off, size, err)
-		return false
-	}
-	return true
-}
-
-func (n *Net) cacheFailed(op string, d DMA, off, size int, err error) {
-	n.broken = fmt.Errorf("virtio-net: cache %s of pa %#x+%d: %w", op, d.Phys()+uint64(off), size, err)
-	n.logf("%v", n.broken)
 }
 
 // syncUsed makes the device's latest writes to q's used ring visible.

@@ -129,33 +129,31 @@ func (d *Device) AllocDMA(size int) (virtio.DMA, error) {
 
 // CleanDMA implements virtio.CacheMaintainer: the CPU's view of the lines
 // covering [off, off+n) is written to memory.
-func (d *Device) CleanDMA(m virtio.DMA, off, n int) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	blk, lo, hi, err := d.lines(m, off, n)
-	if err != nil {
-		return err
-	}
-	d.Cleans++
-	if blk.ram != nil {
-		copy(blk.ram[lo:hi], blk.b[lo:hi])
-	}
-	return nil
-}
+func (d *Device) CleanDMA(m virtio.DMA, off, n int) error { return d.sync(m, off, n, false) }
 
 // InvalidateDMA implements virtio.CacheMaintainer: the CPU's view of the
 // lines covering [off, off+n) is reloaded from memory, losing whatever the
 // CPU wrote there and did not clean.
-func (d *Device) InvalidateDMA(m virtio.DMA, off, n int) error {
+func (d *Device) InvalidateDMA(m virtio.DMA, off, n int) error { return d.sync(m, off, n, true) }
+
+func (d *Device) sync(m virtio.DMA, off, n int, invalidate bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	blk, lo, hi, err := d.lines(m, off, n)
 	if err != nil {
 		return err
 	}
-	d.Invalidates++
-	if blk.ram != nil {
-		copy(blk.b[lo:hi], blk.ram[lo:hi])
+	switch {
+	case invalidate:
+		d.Invalidates++
+		if blk.ram != nil {
+			copy(blk.b[lo:hi], blk.ram[lo:hi])
+		}
+	default:
+		d.Cleans++
+		if blk.ram != nil {
+			copy(blk.ram[lo:hi], blk.b[lo:hi])
+		}
 	}
 	return nil
 }
