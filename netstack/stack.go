@@ -63,11 +63,12 @@ type Config struct {
 	// SecureRNG overrides crypto/rand for TCP initial sequence numbers and
 	// the like; nil keeps gVisor's default.
 	SecureRNG io.Reader
-	// Cache and Audit are passed to the virtio driver (virtio.NetOptions):
-	// the platform's DMA cache maintenance, nil when coherent, and where
-	// its DMA hand-offs are logged.
-	Cache virtio.CacheMaintainer
-	Audit func(line string)
+	// Cache, Coherent and Audit are passed to the virtio driver
+	// (virtio.NetOptions): the platform's DMA cache maintenance, which
+	// devices do coherent DMA, and where the DMA hand-offs are logged.
+	Cache    virtio.CacheMaintainer
+	Coherent func(phys uint64) bool
+	Audit    func(line string)
 }
 
 // MinimalProtocols is the smallest set that serves TCP on IPv4. Echo
@@ -110,7 +111,7 @@ func New(p Platform, cfg Config) (*Stack, error) {
 		}
 		mac = hw
 	}
-	dev, err := virtio.OpenNet(p, slots, virtio.NetOptions{QueueSize: cfg.QueueSize, MAC: mac, Cache: cfg.Cache, Audit: cfg.Audit})
+	dev, err := virtio.OpenNet(p, slots, virtio.NetOptions{QueueSize: cfg.QueueSize, MAC: mac, Cache: cfg.Cache, Coherent: cfg.Coherent, Audit: cfg.Audit})
 	if err != nil {
 		return nil, fmt.Errorf("netstack: %w", err)
 	}

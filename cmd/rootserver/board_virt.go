@@ -25,6 +25,7 @@ var (
 	boardCleanDMA       = board.CleanDMA
 	boardInvalidateDMA  = board.InvalidateDMA
 	boardCacheMechanism = board.CacheMechanism
+	boardDMACoherent    = board.DMACoherent
 	boardIdleText       = board.IdleText
 	// How often the netstack polls the virtio-net device with no rx line.
 	boardDevicePoll = board.DevicePollInterval

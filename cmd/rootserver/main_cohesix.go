@@ -61,6 +61,7 @@ func run() error {
 		fmt.Printf("[cohesix:root-task] [cache] %s\n", line)
 		sys.hive.Logf("[cache] %s", line)
 	}
+	cfg.Coherent = func(phys uint64) bool { return boardDMACoherent(fmt.Sprintf("virtio_mmio@%x", phys)) }
 	if ns, err := netstack.New(boardPlatform{}, cfg); err != nil {
 		sys.hive.Logf("[WARN net] no network console: %v", err)
 		fmt.Printf("[cohesix:root-task] net: %v\n", err)

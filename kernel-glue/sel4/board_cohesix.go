@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/cohesix/cohesix/kernel-glue/boardtime"
+	"github.com/cohesix/cohesix/kernel-glue/fdt"
 	"github.com/cohesix/cohesix/p9srv/vfs"
 )
 
@@ -677,6 +678,22 @@ func cacheDMA(op CacheOp, d DMA, off, n int) error {
 	}
 	va := dmaVA(d) + uint64(off)
 	return brd.env.Cache(op, va, va+uint64(n))
+}
+
+// DMACoherent reports whether the device tree the kernel passed in the
+// extra bootinfo marks the top-level node (such as "virtio_mmio@a000000")
+// dma-coherent. Without a device tree it says false: maintain the caches.
+func DMACoherent(node string) bool {
+	if brd.bi.ExtraLen == 0 || brd.bi.ExtraLen > 1<<20 {
+		return false
+	}
+	extra := unsafe.Slice((*byte)(ptrAt(uint64(bootInfoVA)+BootInfoFrameSize)), brd.bi.ExtraLen)
+	b, err := FDT(extra)
+	if err != nil {
+		return false
+	}
+	t, err := fdt.Parse(b)
+	return err == nil && t.DMACoherent(node)
 }
 
 // CacheMechanism names how CleanDMA and InvalidateDMA work, for the boot log.

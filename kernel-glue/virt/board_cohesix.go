@@ -5,6 +5,8 @@ package virt
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/cohesix/cohesix/kernel-glue/fdt"
 )
 
 // Memory cpuinit uses before any Go code runs. The page tables are
@@ -141,7 +143,7 @@ func hookMemory() (base, limit uintptr) {
 	if ramEnd == 0 {
 		ramEnd = RAMBase + defaultRAMSize
 		if t, ok := bootFDT(); ok {
-			if b, s, err := t.memoryRange(); err == nil && b == RAMBase && s > 0 {
+			if b, s, err := t.MemoryRange(); err == nil && b == RAMBase && s > 0 {
 				ramEnd = uintptr(min(b+s, ramHigh))
 			}
 		}
@@ -150,13 +152,13 @@ func hookMemory() (base, limit uintptr) {
 }
 
 // bootFDT returns the device tree QEMU left at the start of RAM.
-func bootFDT() (fdt, bool) {
-	hdr := unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(RAMBase))), fdtHeaderLen)
-	n, err := fdtTotalSize(hdr)
+func bootFDT() (fdt.Tree, bool) {
+	hdr := unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(RAMBase))), fdt.HeaderLen)
+	n, err := fdt.TotalSize(hdr)
 	if err != nil {
-		return fdt{}, false
+		return fdt.Tree{}, false
 	}
-	t, err := parseFDT(unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(RAMBase))), n))
+	t, err := fdt.Parse(unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(RAMBase))), n))
 	return t, err == nil
 }
 
@@ -183,7 +185,7 @@ func seedRNG() {
 	var key [32]byte
 	if t, ok := bootFDT(); ok {
 		for _, prop := range [...]string{"rng-seed", "kaslr-seed"} {
-			if v, err := t.property("chosen", prop); err == nil && len(v) > 0 {
+			if v, err := t.Property("chosen", prop); err == nil && len(v) > 0 {
 				mixSeed(&key, v)
 				rngSeeded = rngSeeded || len(v) >= 16
 			}

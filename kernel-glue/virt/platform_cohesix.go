@@ -120,5 +120,12 @@ func dmaLines(d DMA, off, n int) (start, end uintptr, err error) {
 	return start, start + uintptr(n), nil
 }
 
+// DMACoherent reports whether QEMU's device tree marks the top-level node
+// (such as "virtio_mmio@a000000") dma-coherent.
+func DMACoherent(node string) bool {
+	t, ok := bootFDT()
+	return ok && t.DMACoherent(node)
+}
+
 // CacheMechanism names how CleanDMA and InvalidateDMA work, for the boot log.
 const CacheMechanism = "DC CVAC/IVAC at EL1"

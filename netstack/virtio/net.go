@@ -39,8 +39,13 @@ type NetOptions struct {
 	// MAC is used when the device does not offer VIRTIO_NET_F_MAC.
 	MAC [6]byte
 	// Cache does the cache maintenance around every hand-off of DMA
-	// memory between CPU and device; nil when DMA is coherent.
+	// memory between CPU and device; nil for none.
 	Cache CacheMaintainer
+	// Coherent, when set, reports whether the device at this physical
+	// address does coherent DMA (a device tree's dma-coherent). For such a
+	// device Cache still cleans the queues when they are handed over
+	// (bring-up, reset) but not around every frame, which it does not need.
+	Coherent func(phys uint64) bool
 	// Audit, when set, receives one line each time whole DMA regions are
 	// handed to the device (bring-up and reset) and when cache maintenance
 	// fails, so the order of flushes and sharing shows in the boot log.
@@ -73,7 +78,10 @@ type Net struct {
 	broken error
 	stats  NetStats
 	cache  CacheMaintainer
-	audit  func(string)
+	// perFrame is true when frames need maintenance too (cache set and
+	// the device not coherent).
+	perFrame bool
+	audit    func(string)
 }
 
 // OpenNet finds the first modern virtio-net transport in slots and brings
@@ -85,6 +93,7 @@ func OpenNet(p Platform, slots Slots, opt NetOptions) (*Net, error) {
 		return nil, err
 	}
 	n := &Net{p: p, regs: f.Regs, phys: f.Phys, cache: opt.Cache, audit: opt.Audit}
+	n.perFrame = n.cache != nil && (opt.Coherent == nil || !opt.Coherent(f.Phys))
 	if err := n.init(opt); err != nil {
 		n.regs.Write32(regStatus, n.regs.Read32(regStatus)|StatusFailed)
 		return nil, fmt.Errorf("virtio-net at %#x: %w", f.Phys, err)
@@ -162,15 +171,19 @@ func (n *Net) init(opt NetOptions) error {
 func (n *Net) share(q *queue) error {
 	name := [...]string{rxQueue: "rx", txQueue: "tx"}[q.index]
 	if n.cache == nil {
-		n.logf("virtio-net: %s queue: rings pa %#x+%d, buffers pa %#x+%d shared with the device (coherent DMA, no cache maintenance)",
+		n.logf("virtio-net: %s queue: rings pa %#x+%d, buffers pa %#x+%d shared with the device (no cache maintenance configured)",
 			name, q.rings.Phys(), len(q.rings.Bytes()), q.bufs.Phys(), len(q.bufs.Bytes()))
 		return nil
 	}
-	if !n.clean(q.rings, 0, len(q.rings.Bytes())) || !n.clean(q.bufs, 0, len(q.bufs.Bytes())) {
+	if !n.maintain(false, q.rings, 0, len(q.rings.Bytes())) || !n.maintain(false, q.bufs, 0, len(q.bufs.Bytes())) {
 		return n.broken
 	}
-	n.logf("virtio-net: %s queue: cache clean of rings pa %#x+%d and buffers pa %#x+%d before sharing them with the device",
-		name, q.rings.Phys(), len(q.rings.Bytes()), q.bufs.Phys(), len(q.bufs.Bytes()))
+	frames := "each frame cleaned or invalidated as it passes"
+	if !n.perFrame {
+		frames = "the device does coherent DMA, so frames need no maintenance"
+	}
+	n.logf("virtio-net: %s queue: cache clean of rings pa %#x+%d and buffers pa %#x+%d before sharing them with the device; %s",
+		name, q.rings.Phys(), len(q.rings.Bytes()), q.bufs.Phys(), len(q.bufs.Bytes()), frames)
 	return nil
 }
 
@@ -182,10 +195,17 @@ func (n *Net) logf(format string, args ...any) {
 
 // clean writes back [off, off+size) of d for the device; invalidate drops
 // the CPU's copy of it before the driver reads what the device wrote there.
-// On failure the driver stops: one side would see stale memory.
-func (n *Net) clean(d DMA, off, size int) bool      { return n.maintain(false, d, off, size) }
-func (n *Net) invalidate(d DMA, off, size int) bool { return n.maintain(true, d, off, size) }
+// Both are the per-frame maintenance, skipped for a coherent device.
+func (n *Net) clean(d DMA, off, size int) bool {
+	return !n.perFrame && n.broken == nil || n.maintain(false, d, off, size)
+}
 
+func (n *Net) invalidate(d DMA, off, size int) bool {
+	return !n.perFrame && n.broken == nil || n.maintain(true, d, off, size)
+}
+
+// maintain runs one operation. On failure the driver stops: one side would
+// see stale memory.
 func (n *Net) maintain(invalidate bool, d DMA, off, size int) bool {
 	if n.cache == nil || n.broken != nil {
 		return n.broken == nil

@@ -482,3 +482,29 @@ func TestCacheFailureStopsDriver(t *testing.T) {
 		}
 	}
 }
+
+// A device the device tree calls dma-coherent gets its queues cleaned at
+// hand-off, audited, and no per-frame maintenance.
+func TestCoherentDeviceHandOffOnly(t *testing.T) {
+	dev := virtiosim.New(testMAC)
+	var asked uint64
+	var audit []string
+	n, err := virtio.OpenNet(dev, virtio.QEMUVirt, virtio.NetOptions{QueueSize: 8, Cache: dev,
+		Coherent: func(phys uint64) bool { asked = phys; return true },
+		Audit:    func(l string) { audit = append(audit, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exchange(dev, n, 5); err != nil {
+		t.Fatal(err)
+	}
+	if asked != n.Phys() {
+		t.Errorf("Coherent asked about %#x, the device is at %#x", asked, n.Phys())
+	}
+	if dev.Cleans != 4 || dev.Invalidates != 0 {
+		t.Errorf("%d cleans, %d invalidates; want the 4 hand-off cleans only", dev.Cleans, dev.Invalidates)
+	}
+	if len(audit) != 2 || !strings.Contains(audit[0], "cache clean of rings") || !strings.Contains(audit[0], "coherent DMA") {
+		t.Errorf("audit = %q", audit)
+	}
+}
