@@ -498,6 +498,9 @@ func IdleText() []byte {
 	sp := &brd.idle.spins
 	b := fmt.Appendf(nil, "mode=%s wake=%s clock=%s blocks=%d wakeups=%d spins_near=%d spins_active=%d spins_edge=%d\n",
 		mode, wake, brd.clock, brd.idle.blocks, brd.idle.wakeups, sp[SpinNear], sp[SpinActive], sp[SpinEdge])
+	if brd.clock == ClockRTCInterpolated {
+		b = fmt.Appendf(b, "rtc_clock rate=%d edges=%d now_ns=%d\n", brd.rtc.Rate(), brd.rtc.Edges(), nanotime())
+	}
 	for i := range brd.irqs.Lines() {
 		if id, n := brd.irqs.Line(i); n > 0 {
 			b = fmt.Appendf(b, "irq intid=%d fired=%d\n", id, n)

@@ -165,6 +165,9 @@ func (c *RTCClock) Slept() { c.slept = true }
 // Base is the RTC second at the first read: edge k is at (k-Base) seconds.
 func (c *RTCClock) Base() uint32 { return c.base }
 
+// Edges is how many RTC edges the clock has seen.
+func (c *RTCClock) Edges() int { return c.edgesSeen }
+
 // Rate is the calibrated counts per second, 0 before calibration.
 func (c *RTCClock) Rate() uint64 { return c.rate }
 
