@@ -197,11 +197,17 @@ func (n *Net) logf(format string, args ...any) {
 // the CPU's copy of it before the driver reads what the device wrote there.
 // Both are the per-frame maintenance, skipped for a coherent device.
 func (n *Net) clean(d DMA, off, size int) bool {
-	return !n.perFrame && n.broken == nil || n.maintain(false, d, off, size)
+	if !n.perFrame {
+		return n.broken == nil
+	}
+	return n.maintain(false, d, off, size)
 }
 
 func (n *Net) invalidate(d DMA, off, size int) bool {
-	return !n.perFrame && n.broken == nil || n.maintain(true, d, off, size)
+	if !n.perFrame {
+		return n.broken == nil
+	}
+	return n.maintain(true, d, off, size)
 }
 
 // maintain runs one operation. On failure the driver stops: one side would
